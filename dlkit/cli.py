@@ -1,0 +1,145 @@
+"""The ``dlkit`` command: fetch, datasets, doctor, demo. Errors print as one readable line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dlkit.errors import DlkitError
+from dlkit.tables import format_table
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from dlkit.fetch import fetch
+
+    for name in args.names:
+        for located in fetch(name, source_folder=args.source):
+            print(f"{name}: {located.describe()}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from dlkit.fetch import inspect
+    from dlkit.registry import registry
+    from dlkit.verify import describe_size
+
+    headers = ["name", "file", "status", "size", "source", "licence"]
+    rows = []
+    for entry in registry().values():
+        for file in entry.files:
+            found = inspect(entry, file)
+            row = [
+                entry.name,
+                file.filename,
+                found.status,
+                describe_size(file),
+                entry.source,
+                entry.licence,
+            ]
+            rows.append(row + [found.detail] if args.verbose else row)
+    print(format_table(headers + ["found"] if args.verbose else headers, rows))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from dlkit.doctor import report, run_checks
+
+    checks = run_checks()
+    print(report(checks))
+    return 1 if any(check.broken for check in checks) else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dlkit.demo import find_labs, run_demo
+
+    labs = find_labs(args.labs)
+    if args.only:
+        labs = [lab for lab in labs if any(lab.stem.startswith(prefix) for prefix in args.only)]
+    if not labs:
+        raise DlkitError(f"no lab notebooks (NN_name.ipynb) found in {args.labs or 'labs/'}")
+    out = args.out.resolve()
+    print(f"Running {len(labs)} lab(s) in the {args.profile} profile; output in {out}")
+    results = run_demo(out, labs, profile=args.profile, online=args.online)
+    rows = [[r.name, r.status, r.key_metric, f"{r.seconds:.1f}"] for r in results]
+    print()
+    print(format_table(["lab", "status", "key metric", "seconds"], rows))
+    print(f"\nExecuted notebooks and figures: {out}")
+    for result in results:
+        print(f"  {result.name}: {result.notebook} ({len(result.figures)} figures)")
+    failed = [r.name for r in results if r.status != "ok"]
+    print(
+        f"\n{len(results) - len(failed)} of {len(results)} labs ran cleanly."
+        + (f" Failed: {', '.join(failed)}." if failed else "")
+    )
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlkit", description="Helpers for the dlkit deep-learning labs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="download or import datasets/weights for offline use",
+        description="Make registry files available offline, verified, in dlkit's cache.",
+    )
+    fetch.add_argument("names", nargs="+", metavar="NAME", help="e.g. mnist")
+    fetch.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="DIR",
+        help="import the files from DIR (e.g. a USB stick) instead of the network",
+    )
+    fetch.set_defaults(run=cmd_fetch)
+
+    datasets = commands.add_parser(
+        "datasets",
+        help="list datasets and weights with their status",
+        description="Table of every registry file: verified, missing or corrupt.",
+    )
+    datasets.add_argument("-v", "--verbose", action="store_true", help="say where each was found")
+    datasets.set_defaults(run=cmd_datasets)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine; non-zero exit when something is broken",
+        description="Versions, devices, cache folder and what can run offline.",
+    )
+    doctor.set_defaults(run=cmd_doctor)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run every lab headless (quick profile) and print a summary",
+        description="Run the labs with nbclient and print lab, status, key metric and seconds.",
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("dlkit-demo"),
+        help="folder for executed notebooks and figures (default: ./dlkit-demo)",
+    )
+    demo.add_argument("--profile", choices=["quick", "full"], default="quick")
+    demo.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")
+    demo.add_argument("--only", nargs="+", metavar="PREFIX", help="run only labs starting so, e.g. 00")
+    demo.add_argument("--online", action="store_true", help="allow downloads (off by default)")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except DlkitError as error:
+        print(f"dlkit: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("dlkit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""``dlkit demo``: run every lab headless in the quick profile and summarise what happened.
+
+Each notebook is executed with nbclient in its own working folder under the output folder; the
+executed notebook and every figure it drew (PNG) are written there. A lab's headline results are
+the lines it prints in the form ``Test accuracy: 0.9761`` (or ``Test accuracy (<what>): ...``,
+``Deck numbers reproduced: 9/9``); the demo reads them from the cell outputs.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+HEADLINE = re.compile(r"^(Test accuracy[^:\n]*|Deck numbers reproduced): (.+)$", re.MULTILINE)
+CELL_TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class LabResult:
+    """The outcome of running one lab."""
+
+    name: str
+    status: str  # "ok" or "failed: <first line of the error>"
+    seconds: float
+    headlines: dict[str, str] = field(default_factory=dict)
+    notebook: Path | None = None
+    figures: list[Path] = field(default_factory=list)
+
+    @property
+    def key_metric(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.headlines.items()) or "-"
+
+
+def find_labs(folder: Path | None = None) -> list[Path]:
+    """The lab notebooks, in order: from ``folder``, the checkout's ``labs/`` beside the package,
+    or the copy installed with the package."""
+    if folder is None:
+        checkout_labs = Path(__file__).resolve().parent.parent / "labs"
+        folder = checkout_labs if checkout_labs.is_dir() else Path(str(resources.files("dlkit.labs")))
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _stream_text(notebook) -> str:
+    return "\n".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+
+
+def _save_figures(notebook, folder: Path) -> list[Path]:
+    figures = []
+    for cell_number, cell in enumerate(notebook.cells):
+        for output_number, output in enumerate(cell.get("outputs", [])):
+            png = output.get("data", {}).get("image/png")
+            if png:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"cell{cell_number:02d}-{output_number}.png"
+                path.write_bytes(base64.b64decode(png))
+                figures.append(path)
+    return figures
+
+
+def run_lab(notebook_path: Path, out: Path) -> LabResult:
+    """Execute one lab in ``out/<lab name>/`` and collect its results."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    name = notebook_path.stem
+    workdir = out / name
+    workdir.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.read(notebook_path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_SECONDS,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    started = time.perf_counter()
+    status = "ok"
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        status = f"failed: {error.ename}: {error.evalue}"[:160]
+    except CellTimeoutError:
+        status = f"failed: a cell ran over {CELL_TIMEOUT_SECONDS} s"
+    seconds = time.perf_counter() - started
+    executed = workdir / notebook_path.name
+    nbformat.write(notebook, executed)
+    headlines = dict(HEADLINE.findall(_stream_text(notebook)))
+    figures = _save_figures(notebook, workdir / "figures")
+    return LabResult(name, status, seconds, headlines, executed, figures)
+
+
+def run_demo(
+    out: Path,
+    labs: list[Path],
+    profile: str = "quick",
+    online: bool = False,
+    progress: Callable[[str], None] = print,
+) -> list[LabResult]:
+    """Run ``labs`` one after the other in ``profile``; never uses the network unless ``online``."""
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"DLKIT_PROFILE": profile, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    if not online:
+        settings["DLKIT_OFFLINE"] = "1"
+    results = []
+    with _environment(**settings):
+        for number, lab in enumerate(labs, start=1):
+            progress(f"[{number}/{len(labs)}] {lab.stem} ...")
+            result = run_lab(lab, out)
+            progress(f"[{number}/{len(labs)}] {lab.stem}: {result.status} in {result.seconds:.1f} s")
+            results.append(result)
+    return results

@@ -1,0 +1,25 @@
+"""Exceptions dlkit raises. Each message is written for a person: what went wrong, with which
+file, and the command that fixes it. The CLI prints them as one line, without a traceback."""
+
+
+class DlkitError(Exception):
+    """Base class of every error dlkit raises on purpose."""
+
+
+class UnknownName(DlkitError, KeyError):
+    """A dataset or weights name that is not in dlkit's registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class VerificationError(DlkitError):
+    """A file exists but is not one of the accepted versions (wrong hash, truncated, a folder...)."""
+
+
+class DatasetUnavailable(DlkitError):
+    """The file is nowhere on this machine and could not be downloaded."""
+
+
+class CacheNotWritable(DlkitError):
+    """dlkit's cache folder cannot be created or written to."""

@@ -1,0 +1,78 @@
+"""The dlkit command line: help everywhere, readable one-line errors, the status table, doctor."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dlkit.cli import main
+
+
+@pytest.mark.parametrize("command", [[], ["fetch"], ["datasets"], ["doctor"], ["demo"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--help"])
+    assert caught.value.code == 0
+    assert "usage: dlkit" in capsys.readouterr().out
+
+
+def test_datasets_table_shows_status_size_source_and_licence(tiny_mnist, capsys):
+    assert main(["datasets"]) == 0
+    missing = capsys.readouterr().out
+    assert "mnist" in missing and "missing" in missing and "CC0" in missing
+    main(["fetch", "mnist", "--from", str(tiny_mnist.original.parent)])
+    main(["datasets"])
+    assert "verified" in capsys.readouterr().out
+
+
+def test_datasets_table_reports_a_corrupt_copy(tiny_mnist, tmp_path, capsys):
+    cached = tmp_path / "dlkit-cache" / "datasets" / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"junk")
+    main(["datasets"])
+    assert "corrupt" in capsys.readouterr().out
+    assert cached.read_bytes() == b"junk"  # listing changes nothing
+
+
+def test_fetch_from_reports_where_the_verified_file_went(tiny_mnist, capsys):
+    assert main(["fetch", "mnist", "--from", str(tiny_mnist.original.parent)]) == 0
+    assert "verified: tiny test file" in capsys.readouterr().out
+
+
+def test_errors_are_one_readable_line_without_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "dlkit.cli", "fetch", "mnist", "--from", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"dlkit: error: --from {tmp_path}: it has no mnist.npz (11.5 MB); copy that file there and try again"
+    ]
+
+
+def test_unknown_dataset_name_is_a_clear_error(capsys):
+    assert main(["fetch", "imagenet"]) == 1
+    assert "unknown name 'imagenet'; dlkit knows: mnist" in capsys.readouterr().err
+
+
+def test_doctor_passes_here_and_fails_when_the_cache_is_unwritable(tmp_path, monkeypatch, capsys):
+    assert main(["doctor"]) == 0
+    report = capsys.readouterr().out
+    for expected in (
+        "TensorFlow",
+        "Keras",
+        "backend",
+        "Cache folder",
+        "GB free",
+        "Embedded MNIST",
+        "Runs offline",
+    ):
+        assert expected in report
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("DLKIT_CACHE_DIR", str(blocker / "cache"))
+    assert main(["doctor"]) == 1
+    assert "BROKEN Cache folder" in capsys.readouterr().out

@@ -1,0 +1,47 @@
+"""dlkit demo: runs notebooks headless, reads their headline lines, saves notebooks and figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from dlkit.cli import main
+
+
+def write_notebook(path: Path, *sources: str) -> None:
+    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources]), path)
+
+
+def test_demo_runs_each_lab_and_summarises_status_metric_and_outputs(tmp_path, capsys):
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    write_notebook(
+        labs / "00_good.ipynb",
+        "import os\nprint('profile', os.environ['DLKIT_PROFILE'], 'offline', os.environ['DLKIT_OFFLINE'])",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()",
+        "print('Test accuracy: 0.9761')",
+    )
+    write_notebook(labs / "01_broken.ipynb", "raise RuntimeError('the model diverged')")
+    (labs / "notes.ipynb").write_text("{}")  # not a lab: no NN_ prefix
+
+    out = tmp_path / "out"
+    assert main(["demo", "--labs", str(labs), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+
+    assert "[1/2] 00_good ..." in printed and "[2/2] 01_broken: failed" in printed
+    table = printed[printed.index("lab ") :]
+    assert "00_good    ok" in table and "Test accuracy: 0.9761" in table
+    assert "RuntimeError: the model diverged" in table
+    assert "1 of 2 labs ran cleanly. Failed: 01_broken." in printed
+
+    executed = nbformat.read(out / "00_good" / "00_good.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"].strip() == "profile quick offline 1"
+    assert len(list((out / "00_good" / "figures").glob("*.png"))) == 1
+    assert (out / "01_broken" / "01_broken.ipynb").exists()
+
+
+def test_demo_without_labs_is_a_clear_error(tmp_path, capsys):
+    assert main(["demo", "--labs", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    assert "no lab notebooks" in capsys.readouterr().err

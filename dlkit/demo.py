@@ -61,7 +61,8 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _stream_text(notebook) -> str:
+def notebook_text(notebook) -> str:
+    """Everything the notebook printed (stdout and stderr streams), in cell order."""
     return "\n".join(
         output.get("text", "")
         for cell in notebook.cells
@@ -111,7 +112,7 @@ def run_lab(notebook_path: Path, out: Path) -> LabResult:
     seconds = time.perf_counter() - started
     executed = workdir / notebook_path.name
     nbformat.write(notebook, executed)
-    headlines = dict(HEADLINE.findall(_stream_text(notebook)))
+    headlines = dict(HEADLINE.findall(notebook_text(notebook)))
     figures = _save_figures(notebook, workdir / "figures")
     return LabResult(name, status, seconds, headlines, executed, figures)
 

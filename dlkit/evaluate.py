@@ -42,3 +42,81 @@ def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float
         "RMSE": root_mean_squared_error(y_true, y_pred),
         "R2": r_squared(y_true, y_pred),
     }
+
+
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The share of predictions that equal the true label."""
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs.
+
+    Returns:
+        int64 array (num_classes, num_classes); row = true class, column = predicted class, so
+        the diagonal holds the correct predictions and each row sums to that class's support.
+
+    Example:
+        >>> confusion_matrix([0, 1, 1], [0, 0, 1]).tolist()
+        [[1, 0], [1, 1]]
+    """
+    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    n = num_classes if num_classes is not None else int(max(y_true.max(), y_pred.max())) + 1
+    matrix = np.zeros((n, n), dtype=np.int64)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix
+
+
+def classification_report(
+    y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str] | None = None
+) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support for each class, plus their unweighted (macro) average.
+
+    Precision: of the images predicted as this class, the share that were. Recall: of the images
+    of this class, the share found. F1: their harmonic mean. A class never predicted has
+    precision 0 (no correct predictions), as does its F1.
+    """
+    matrix = confusion_matrix(y_true, y_pred, len(class_names) if class_names else None)
+    names = class_names or [str(i) for i in range(len(matrix))]
+    report = {}
+    for i, name in enumerate(names):
+        hits, predicted, actual = matrix[i, i], matrix[:, i].sum(), matrix[i, :].sum()
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / actual if actual else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[name] = {
+            "precision": float(precision),
+            "recall": float(recall),
+            "f1": float(f1),
+            "support": int(actual),
+        }
+    report["macro avg"] = {
+        key: float(np.mean([report[name][key] for name in names])) for key in ("precision", "recall", "f1")
+    } | {"support": int(matrix.sum())}
+    return report
+
+
+def format_classification_report(report: dict[str, dict[str, float]]) -> str:
+    """The report as an aligned text table, one class per line."""
+    width = max(len(name) for name in report)
+    lines = [f"{'':{width}}  precision  recall     f1  support"]
+    for name, row in report.items():
+        lines.append(
+            f"{name:>{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  "
+            f"{row['f1']:5.4f}  {row['support']:7d}"
+        )
+    return "\n".join(lines)
+
+
+def top_mistakes(y_true: np.ndarray, probabilities: np.ndarray, k: int = 9) -> np.ndarray:
+    """Indices of the ``k`` wrong predictions the model was most sure of, most confident first.
+
+    Args:
+        y_true: (N,) integer labels.
+        probabilities: (N, num_classes) predicted probabilities (softmax outputs).
+    """
+    probabilities = np.asarray(probabilities)
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != np.asarray(y_true))
+    confidence = probabilities[wrong, predicted[wrong]]
+    return wrong[np.argsort(-confidence, kind="stable")[:k]]

@@ -1,0 +1,247 @@
+"""Pictures of data, training and models, drawn with matplotlib.
+
+Every function returns its ``matplotlib.figure.Figure``; none calls ``plt.show()``. Figures are
+made without pyplot, so nothing pops up in a script or on a headless machine, and a notebook shows
+a figure once, when it is the cell's last value. Save one with ``fig.savefig("name.png")``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure as MatplotlibFigure
+
+
+class Figure(MatplotlibFigure):
+    """A matplotlib Figure that shows itself in Jupyter and Colab as a PNG, without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
+def _grid(count: int, columns: int, cell_size: float) -> tuple[Figure, np.ndarray]:
+    rows = max(1, -(-count // columns))
+    columns = min(columns, max(count, 1))
+    figure = Figure(figsize=(cell_size * columns, cell_size * rows * 1.1), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel()
+    for axis in axes:
+        axis.set_axis_off()
+    return figure, axes
+
+
+def _displayable(image: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """(image ready for imshow, default colour map): grey stays 2-D, floats go to [0, 1]."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.dtype != np.uint8:
+        image = image.astype(np.float32)
+        if image.max(initial=0) > 1.0:
+            image = image / 255.0
+        image = np.clip(image, 0.0, 1.0)
+    return image, ("gray" if image.ndim == 2 else None)
+
+
+def show_images(
+    images: Sequence[np.ndarray] | np.ndarray,
+    titles: Sequence[str] | None = None,
+    columns: int = 3,
+    cmap: str | None = None,
+    cell_size: float = 2.2,
+) -> Figure:
+    """A grid of images with optional titles.
+
+    Grey (H, W) or (H, W, 1) and RGB (H, W, 3) images, uint8 (0–255) or float (0–1, or 0–255).
+
+    Example:
+        >>> fig = show_images(x_train[:9], [f"Class {y}" for y in y_train[:9]])
+    """
+    figure, axes = _grid(len(images), columns, cell_size)
+    for index, image in enumerate(images):
+        picture, default_cmap = _displayable(image)
+        axes[index].imshow(
+            picture,
+            cmap=cmap or default_cmap,
+            interpolation="nearest",
+            vmin=0 if picture.dtype != np.uint8 else None,
+        )
+        if titles is not None:
+            axes[index].set_title(titles[index], fontsize=10)
+    return figure
+
+
+def _as_dict(history) -> dict[str, list[float]]:
+    return dict(getattr(history, "history", history))
+
+
+def plot_history(
+    *histories,
+    labels: Sequence[str] | None = None,
+    metrics: Sequence[str] = ("loss", "accuracy"),
+) -> Figure:
+    """Training curves of one or several runs side by side (one column per run).
+
+    Each panel shows a metric for training (solid) and validation (dashed), and marks the best
+    validation epoch (lowest loss, highest of anything else). Rows share their y-axis, so runs
+    compare at a glance. Accepts Keras ``History`` objects or their ``.history`` dicts.
+    """
+    labels = list(labels) if labels else [f"run {i + 1}" for i in range(len(histories))]
+    figure = Figure(figsize=(4.5 * len(histories), 3.2 * len(metrics)), layout="constrained")
+    axes = figure.subplots(len(metrics), len(histories), squeeze=False, sharey="row")
+    for column, (history, label) in enumerate(zip(histories, labels, strict=True)):
+        values = _as_dict(history)
+        for row, metric in enumerate(metrics):
+            axis = axes[row, column]
+            epochs = np.arange(1, len(values.get(metric, [])) + 1)
+            axis.plot(epochs, values.get(metric, []), "-o", ms=3, label="training")
+            validation = values.get(f"val_{metric}")
+            if validation:
+                axis.plot(epochs, validation, "--o", ms=3, label="validation")
+                best = int(np.argmin(validation) if metric == "loss" else np.argmax(validation))
+                axis.axvline(best + 1, color="grey", lw=0.8, ls=":")
+                axis.annotate(
+                    f"best epoch {best + 1}",
+                    (best + 1, validation[best]),
+                    fontsize=8,
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                )
+            axis.set_title(f"{label}: {metric}")
+            axis.set_xlabel("epoch")
+            axis.legend(fontsize=8)
+    return figure
+
+
+def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None = None) -> Figure:
+    """A confusion matrix (from ``dlkit.evaluate.confusion_matrix``: row = true class, column =
+    predicted) drawn twice: as counts, and row-normalised (where each true class went)."""
+    matrix = np.asarray(matrix)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(len(matrix))]
+    normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.45 * len(names) + 2)
+    figure = Figure(figsize=(2 * size + 1, size), layout="constrained")
+    for axis, values, title, fmt in zip(
+        figure.subplots(1, 2),
+        (matrix, normalised),
+        ("counts", "share of each true class"),
+        ("{:d}", "{:.2f}"),
+        strict=True,
+    ):
+        axis.imshow(values, cmap="Blues")
+        for (i, j), value in np.ndenumerate(values):
+            dark = values[i, j] > values.max() / 2
+            axis.text(
+                j,
+                i,
+                fmt.format(value),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else "black",
+            )
+        axis.set_xticks(range(len(names)), names, rotation=45, ha="right")
+        axis.set_yticks(range(len(names)), names)
+        axis.set_xlabel("predicted")
+        axis.set_ylabel("true")
+        axis.set_title(f"Confusion matrix ({title})")
+    return figure
+
+
+def show_mistakes(
+    images: np.ndarray,
+    y_true: np.ndarray,
+    probabilities: np.ndarray,
+    mistakes: np.ndarray,
+    class_names: Sequence[str] | None = None,
+    columns: int = 3,
+) -> Figure:
+    """The images at ``mistakes`` (e.g. from ``dlkit.evaluate.top_mistakes``), each titled with
+    what the model said, how sure it was, and the truth."""
+    names = list(class_names) if class_names is not None else [str(i) for i in range(probabilities.shape[1])]
+    titles = []
+    for index in mistakes:
+        predicted = int(np.argmax(probabilities[index]))
+        titles.append(
+            f"said {names[predicted]} ({probabilities[index, predicted]:.2f})\n"
+            f"truth {names[int(y_true[index])]}"
+        )
+    return show_images(images[np.asarray(mistakes, dtype=int)], titles, columns=columns)
+
+
+def plot_prediction(
+    image: np.ndarray,
+    probabilities: np.ndarray,
+    class_names: Sequence[str] | None = None,
+    true_label: int | None = None,
+) -> Figure:
+    """One image beside a bar chart of its predicted probabilities (the truth in green)."""
+    names = list(class_names) if class_names is not None else [str(i) for i in range(len(probabilities))]
+    figure = Figure(figsize=(8, 3), layout="constrained")
+    picture_axis, bar_axis = figure.subplots(1, 2, width_ratios=[1, 2.5])
+    picture, cmap = _displayable(image)
+    picture_axis.imshow(picture, cmap=cmap)
+    picture_axis.set_axis_off()
+    bars = bar_axis.bar(names, probabilities, color="tab:blue")
+    if true_label is not None:
+        bars[true_label].set_color("tab:green")
+        picture_axis.set_title(f"truth: {names[true_label]}")
+    bar_axis.set_ylim(0, 1)
+    bar_axis.set_ylabel("probability")
+    bar_axis.set_title(f"predicted: {names[int(np.argmax(probabilities))]} ({np.max(probabilities):.2f})")
+    bar_axis.tick_params(axis="x", rotation=45 if max(map(len, names)) > 2 else 0)
+    return figure
+
+
+def plot_filters(kernel: np.ndarray, columns: int = 8) -> Figure:
+    """The filters of a Conv2D layer, one small picture each.
+
+    Args:
+        kernel: the layer's weights, shape (height, width, input channels, filters), e.g.
+            ``model.layers[0].get_weights()[0]``. One input channel shows in a blue-white-red map
+            (red: the filter likes ink there); three show as RGB, stretched to 0–1.
+    """
+    kernel = np.asarray(kernel)
+    figure, axes = _grid(kernel.shape[-1], columns, 1.2)
+    limit = np.abs(kernel).max() or 1.0
+    for index in range(kernel.shape[-1]):
+        weights = kernel[..., index]
+        if weights.shape[-1] == 3:
+            axes[index].imshow((weights - weights.min()) / (np.ptp(weights) or 1.0))
+        else:
+            axes[index].imshow(weights[..., 0], cmap="bwr", vmin=-limit, vmax=limit)
+        axes[index].set_title(str(index), fontsize=8)
+    return figure
+
+
+def plot_feature_maps(
+    model, image: np.ndarray, layer_names: Sequence[str] | None = None, channels: int = 8
+) -> Figure:
+    """What one image looks like after each conv/pool layer: ``channels`` maps per layer, one row
+    per layer, titled with the layer's name and output shape.
+
+    Args:
+        model: a built Keras model (Sequential or functional).
+        image: one input image, without the batch axis.
+        layer_names: the layers to show (default: every Conv2D and pooling layer).
+    """
+    import keras
+
+    if layer_names is None:
+        layer_names = [layer.name for layer in model.layers if "conv" in layer.name or "pool" in layer.name]
+    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in layer_names])
+    outputs = probe.predict(np.asarray(image)[None], verbose=0)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    figure = Figure(figsize=(1.3 * channels, 1.5 * len(layer_names)), layout="constrained")
+    axes = figure.subplots(len(layer_names), channels, squeeze=False)
+    for row, (name, output) in enumerate(zip(layer_names, outputs, strict=True)):
+        for column in range(channels):
+            axis = axes[row, column]
+            axis.set_axis_off()
+            if column < output.shape[-1]:
+                axis.imshow(output[0, :, :, column], cmap="viridis")
+        axes[row, 0].set_title(f"{name} {tuple(output.shape[1:])}", fontsize=8, loc="left")
+    return figure

@@ -1,0 +1,106 @@
+"""Plots return a Figure with the expected panels, work for grey and RGB, uint8 and float, and
+show in a notebook without pyplot."""
+
+from __future__ import annotations
+
+import keras
+import matplotlib
+import numpy as np
+import pytest
+
+from dlkit import plots
+from dlkit.live_plot import LiveHistoryPlot
+
+matplotlib.use("Agg")
+
+
+def titles(figure) -> list[str]:
+    found = [axis.get_title(loc=loc) for axis in figure.axes for loc in ("left", "center")]
+    return [title for title in found if title]
+
+
+@pytest.mark.parametrize(
+    "images",
+    [
+        np.zeros((4, 28, 28), np.uint8),
+        np.random.default_rng(0).random((4, 28, 28, 1)),
+        np.full((4, 8, 8, 3), 200, np.uint8),
+        np.full((4, 8, 8, 3), 200.0),  # float in 0-255
+    ],
+    ids=["grey-uint8", "grey-float-channel", "rgb-uint8", "rgb-float255"],
+)
+def test_show_images_draws_one_titled_panel_per_image(images):
+    figure = plots.show_images(images, [f"Class {i}" for i in range(4)], columns=3)
+    assert titles(figure) == ["Class 0", "Class 1", "Class 2", "Class 3"]
+    assert sum(bool(axis.images) for axis in figure.axes) == 4
+    shown = figure.axes[0].images[0].get_array()
+    assert shown.max() <= 255 and (images.dtype == np.uint8 or shown.max() <= 1.0)
+
+
+def test_figures_render_as_png_for_notebooks_without_pyplot():
+    png = plots.show_images(np.zeros((1, 5, 5)))._repr_png_()
+    assert png.startswith(b"\x89PNG")
+    assert "matplotlib.pyplot" not in plots.__dict__
+
+
+def test_plot_history_puts_runs_side_by_side_and_marks_the_best_epoch():
+    run_a = {
+        "loss": [1.0, 0.5, 0.4],
+        "val_loss": [1.1, 0.6, 0.7],
+        "accuracy": [0.5, 0.8, 0.9],
+        "val_accuracy": [0.5, 0.7, 0.65],
+    }
+    run_b = {"loss": [0.9, 0.8], "val_loss": [0.95, 0.85], "accuracy": [0.6, 0.7], "val_accuracy": [0.6, 0.7]}
+    figure = plots.plot_history(run_a, run_b, labels=["scratch", "augmented"])
+    assert titles(figure) == ["scratch: loss", "augmented: loss", "scratch: accuracy", "augmented: accuracy"]
+    marks = [text.get_text() for text in figure.axes[0].texts]
+    assert marks == ["best epoch 2"]  # lowest validation loss
+
+
+def test_plot_confusion_matrix_shows_counts_and_row_shares():
+    figure = plots.plot_confusion_matrix(np.array([[3, 1], [0, 4]]), class_names=["cat", "dog"])
+    counts, shares = figure.axes
+    assert [t.get_text() for t in counts.texts] == ["3", "1", "0", "4"]
+    assert [t.get_text() for t in shares.texts] == ["0.75", "0.25", "0.00", "1.00"]
+    assert [t.get_text() for t in counts.get_xticklabels()] == ["cat", "dog"]
+
+
+def test_show_mistakes_titles_say_what_the_model_said_and_the_truth():
+    images = np.zeros((3, 4, 4))
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    figure = plots.show_mistakes(
+        images, np.array([0, 0, 1]), probabilities, np.array([1, 2]), class_names=["cat", "dog"]
+    )
+    assert titles(figure) == ["said dog (0.80)\ntruth cat", "said cat (0.60)\ntruth dog"]
+
+
+def test_plot_prediction_highlights_the_true_class():
+    figure = plots.plot_prediction(np.zeros((28, 28)), np.array([0.1, 0.7, 0.2]), true_label=2)
+    assert "predicted: 1 (0.70)" in titles(figure) and "truth: 2" in titles(figure)
+
+
+def test_plot_filters_and_feature_maps_of_a_small_convnet():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 1)),
+            keras.layers.Conv2D(4, 3, name="conv"),
+            keras.layers.MaxPooling2D(2, name="pool"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
+    filters = plots.plot_filters(model.get_layer("conv").get_weights()[0], columns=4)
+    assert sum(bool(axis.images) for axis in filters.axes) == 4
+    maps = plots.plot_feature_maps(model, np.zeros((12, 12, 1)), channels=4)
+    assert titles(maps) == ["conv (10, 10, 4)", "pool (5, 5, 4)"]
+
+
+def test_live_plot_records_history_and_stays_silent_outside_a_notebook(capsys):
+    callback = LiveHistoryPlot()
+    assert not callback.enabled
+    callback.on_train_begin()
+    callback.on_epoch_end(0, {"loss": 1.0, "val_loss": 1.2})
+    callback.on_epoch_end(1, {"loss": 0.5, "val_loss": 0.9})
+    assert callback.values == {"loss": [1.0, 0.5], "val_loss": [1.2, 0.9]}
+    assert capsys.readouterr().out == ""

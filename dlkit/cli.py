@@ -76,6 +76,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_ponies(args: argparse.Namespace) -> int:
+    import time
+
+    from dlkit.ponies import generate_ponies
+
+    started = time.perf_counter()
+    counts = generate_ponies(args.out, per_class=args.per_class, seed=args.seed, size=args.size)
+    seconds = time.perf_counter() - started
+    total = sum(counts.values())
+    print(f"wrote {total} pictures ({args.per_class} per class, {args.size}x{args.size}) to {args.out} "
+          f"in {seconds:.1f} s: {', '.join(counts)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlkit", description="Helpers for the dlkit deep-learning labs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -109,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Versions, devices, cache folder and what can run offline.",
     )
     doctor.set_defaults(run=cmd_doctor)
+
+    ponies = commands.add_parser(
+        "ponies", help="draw the 6-class pony image dataset into a folder",
+        description="Write DIR/<class>/<n>.png pictures of cartoon ponies (deterministic from --seed).",
+    )
+    ponies.add_argument("--out", type=Path, required=True, metavar="DIR")
+    ponies.add_argument("--per-class", type=int, default=100, metavar="N")
+    ponies.add_argument("--seed", type=int, default=0, metavar="S")
+    ponies.add_argument("--size", type=int, default=150, help="picture width and height in pixels")
+    ponies.set_defaults(run=cmd_ponies)
 
     demo = commands.add_parser(
         "demo",

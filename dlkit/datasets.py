@@ -14,6 +14,7 @@ import numpy as np
 
 from dlkit.errors import DatasetUnavailable
 from dlkit.fetch import locate
+from dlkit.image_folder import load_image_folder  # noqa: F401 (part of this module's API)
 from dlkit.registry import get_entry
 
 EMBEDDED_MNIST = "mnist_subset.npz"

@@ -1,0 +1,141 @@
+"""load_image_folder: every kind of image loads as the right RGB pixels, bad files are named or
+skipped, problems are reported, and the user's folder is never changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dlkit.datasets import load_image_folder
+from dlkit.image_folder import BadImageFolder, ImageFolderWarning, inspect_image_folder
+
+HEIGHT, WIDTH = 20, 30
+
+
+def picture(seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8))
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, float]]:
+    return {str(p): (p.read_bytes(), p.stat().st_mtime) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def all_images(dataset) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in dataset], strict=True)
+    return np.concatenate(images), np.concatenate(labels)
+
+
+@pytest.fixture
+def mixed_folder(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    """One class folder with every image flavour, and the RGB pixels each should load as."""
+    folder = tmp_path / "photos"
+    (folder / "things").mkdir(parents=True)
+    expected = {}
+    variants = {
+        "a_rgb.png": lambda im: im,
+        "b_grey.png": lambda im: im.convert("L"),
+        "c_palette.png": lambda im: im.convert("P"),
+        "d_rgba.png": lambda im: im.convert("RGBA"),
+        "e_grey16.png": lambda im: Image.fromarray(np.asarray(im.convert("L")).astype(np.uint16) * 257),
+        "f_UPPER.PNG": lambda im: im,
+        "g_cmyk.jpg": lambda im: im.convert("CMYK"),
+    }
+    for index, (name, make) in enumerate(variants.items()):
+        path = folder / "things" / name
+        make(picture(index)).save(path, **({"quality": 100} if name.endswith(".jpg") else {}))
+        with Image.open(path) as saved:  # Pillow cannot turn 16-bit grey into RGB: use the 8-bit source
+            rgb = picture(index).convert("L") if saved.mode == "I;16" else saved
+            expected[name] = np.asarray(rgb.convert("RGB")).astype(np.float32)
+    return folder, expected
+
+
+def test_every_image_flavour_loads_as_the_same_rgb_pixels_as_pillow(mixed_folder):
+    folder, expected = mixed_folder
+    before = snapshot(folder)
+    dataset = load_image_folder(folder, image_size=(HEIGHT, WIDTH), batch_size=4, shuffle=False)
+    images, labels = all_images(dataset)
+    assert images.shape == (7, HEIGHT, WIDTH, 3) and images.dtype == np.float32
+    assert dataset.class_names == ["things"] and labels.tolist() == [0] * 7
+    for image, (name, pixels) in zip(images, sorted(expected.items()), strict=True):
+        tolerance = 3 if name.endswith(".jpg") else 0  # JPEG decoders round differently
+        assert np.abs(image - pixels).max() <= tolerance, name
+    assert snapshot(folder) == before
+
+
+def make_classes(folder: Path, counts: dict[str, int]) -> None:
+    for name, count in counts.items():
+        (folder / name).mkdir(parents=True)
+        for n in range(count):
+            picture(n).save(folder / name / f"{n}.png")
+
+
+def test_a_broken_image_stops_loading_with_a_message_naming_it(tmp_path):
+    make_classes(tmp_path, {"cat": 3, "dog": 3})
+    (tmp_path / "dog" / "bad.jpg").write_bytes(b"this is not a jpeg")
+    good = (tmp_path / "cat" / "0.png").read_bytes()
+    (tmp_path / "cat" / "cut.png").write_bytes(good[: len(good) // 2])
+    before = snapshot(tmp_path)
+    with pytest.raises(BadImageFolder) as caught:
+        load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH))
+    message = str(caught.value)
+    assert "2 image(s)" in message and "dog/bad.jpg" in message and "cat/cut.png" in message
+    assert "skip_bad=True" in message
+    assert snapshot(tmp_path) == before
+
+
+def test_skip_bad_leaves_broken_images_out_with_one_warning_naming_them(tmp_path):
+    make_classes(tmp_path, {"cat": 3, "dog": 3})
+    (tmp_path / "dog" / "bad.png").write_bytes(b"\x89PNG broken")
+    before = snapshot(tmp_path)
+    with pytest.warns(ImageFolderWarning, match=r"left out 1 broken image\(s\): dog/bad.png"):
+        dataset = load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH), skip_bad=True, shuffle=False)
+    images, labels = all_images(dataset)
+    assert len(images) == 6 and labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert snapshot(tmp_path) == before
+
+
+def test_non_images_empty_classes_and_imbalance_are_reported(tmp_path):
+    make_classes(tmp_path, {"cat": 8, "dog": 2})
+    (tmp_path / "bird").mkdir()
+    (tmp_path / "cat" / "notes.txt").write_text("not a picture")
+    (tmp_path / "cat" / ".DS_Store").write_bytes(b"\0")
+    with pytest.warns(ImageFolderWarning) as caught:
+        load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH))
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "2 file(s) are not images and are ignored: cat/.DS_Store, cat/notes.txt" in messages
+    assert "empty class folder(s): bird" in messages
+    assert "strong class imbalance: cat has 8 images, dog only 2" in messages
+
+
+def test_a_folder_without_class_folders_is_an_error(tmp_path):
+    picture(0).save(tmp_path / "loose.png")
+    with pytest.raises(BadImageFolder, match="no class subfolders"):
+        load_image_folder(tmp_path)
+    with pytest.raises(BadImageFolder, match="is not a folder"):
+        inspect_image_folder(tmp_path / "missing")
+
+
+def test_validation_split_gives_disjoint_training_and_validation_sets(tmp_path):
+    make_classes(tmp_path, {"cat": 5, "dog": 5})
+    training, validation = load_image_folder(
+        tmp_path, image_size=(HEIGHT, WIDTH), validation_split=0.2, subset="both", seed=3, batch_size=3
+    )
+    train_images, _ = all_images(training)
+    validation_images, _ = all_images(validation)
+    assert len(train_images) == 8 and len(validation_images) == 2
+    flattened = {image.tobytes() for image in train_images}
+    assert not any(image.tobytes() in flattened for image in validation_images)
+    assert training.class_names == validation.class_names == ["cat", "dog"]
+
+
+def test_training_batches_are_reshuffled_every_epoch(tmp_path):
+    make_classes(tmp_path, {"cat": 16, "dog": 16})
+    dataset = load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH), batch_size=32)
+    first = all_images(dataset)[0]
+    second = all_images(dataset)[0]
+    assert not np.array_equal(first, second)
+    assert sorted(i.tobytes() for i in first) == sorted(i.tobytes() for i in second)

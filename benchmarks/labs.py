@@ -72,15 +72,20 @@ def main() -> None:
         print(f"running {lab.stem} ({args.profile} profile) ...", flush=True)
         child = subprocess.run(
             [sys.executable, __file__, "x", "--child", str(lab), "--out", str(args.out)],
-            env=environment, capture_output=True, text=True, check=False,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
         if not lines:
             sys.exit(f"{lab.stem}: the benchmark process failed:\n{child.stderr[-2000:]}")
         rows.append(json.loads(lines[-1]))
 
-    print(f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}; profile {args.profile}")
+    print(
+        f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}; profile {args.profile}"
+    )
     print("| lab | status | result | training s | epochs | s/epoch | lab wall s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
@@ -88,8 +93,10 @@ def main() -> None:
         result = "; ".join(f"{k}: {v}" for k, v in row["headlines"].items()) or "-"
         if row["embedded_data"]:
             result += " (EMBEDDED SUBSET, not full MNIST)"
-        print(f"| {row['lab']} | {row['status']} | {result} | {seconds:.1f} | {epochs} | "
-              f"{seconds / max(epochs, 1):.1f} | {row['wall_seconds']} | {row['peak_rss_mb']} |")
+        print(
+            f"| {row['lab']} | {row['status']} | {result} | {seconds:.1f} | {epochs} | "
+            f"{seconds / max(epochs, 1):.1f} | {row['wall_seconds']} | {row['peak_rss_mb']} |"
+        )
     if any(row["embedded_data"] for row in rows) and args.profile == "full":
         sys.exit("full MNIST was not found: set DLKIT_DATA_DIR (e.g. ../shared/data) or `dlkit fetch mnist`")
 

@@ -85,8 +85,10 @@ def cmd_ponies(args: argparse.Namespace) -> int:
     counts = generate_ponies(args.out, per_class=args.per_class, seed=args.seed, size=args.size)
     seconds = time.perf_counter() - started
     total = sum(counts.values())
-    print(f"wrote {total} pictures ({args.per_class} per class, {args.size}x{args.size}) to {args.out} "
-          f"in {seconds:.1f} s: {', '.join(counts)}")
+    print(
+        f"wrote {total} pictures ({args.per_class} per class, {args.size}x{args.size}) to {args.out} "
+        f"in {seconds:.1f} s: {', '.join(counts)}"
+    )
     return 0
 
 
@@ -125,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(run=cmd_doctor)
 
     ponies = commands.add_parser(
-        "ponies", help="draw the 6-class pony image dataset into a folder",
+        "ponies",
+        help="draw the 6-class pony image dataset into a folder",
         description="Write DIR/<class>/<n>.png pictures of cartoon ponies (deterministic from --seed).",
     )
     ponies.add_argument("--out", type=Path, required=True, metavar="DIR")

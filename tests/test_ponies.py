@@ -34,7 +34,7 @@ def test_size_option_and_pictures_vary_within_a_class():
     kind = PONY_CLASSES[0]
     pictures = [draw_pony(kind, _image_rng(0, 0, n), size=96) for n in range(4)]
     assert pictures[0].shape == (96, 96, 3) and pictures[0].dtype == np.uint8
-    assert min(np.abs(a.astype(int) - b).mean() for a, b in zip(pictures, pictures[1:])) > 10
+    assert min(np.abs(a.astype(int) - b).mean() for a, b in zip(pictures, pictures[1:], strict=False)) > 10
 
 
 def test_cli_writes_ponies(tmp_path, capsys):
@@ -57,6 +57,7 @@ def colour_classifier_accuracy(per_class_train: int, per_class_test: int, cast=N
 
     ``cast(picture, class_index)``, if given, changes each picture first (to test the test).
     """
+
     def dataset(seed, count):
         features, labels = [], []
         for index, kind in enumerate(PONY_CLASSES):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-HEADLINE = re.compile(r"^(Test accuracy[^:\n]*|Deck numbers reproduced): (.+)$", re.MULTILINE)
+HEADLINE = re.compile(
+    r"^(Test accuracy[^:\n]*|Train-validation gap[^:\n]*|Deck numbers reproduced): (.+)$", re.MULTILINE
+)
 CELL_TIMEOUT_SECONDS = 600
 
 
@@ -104,7 +107,7 @@ def run_lab(notebook_path: Path, out: Path) -> LabResult:
     started = time.perf_counter()
     status = "ok"
     try:
-        client.execute()
+        client.execute(stderr=subprocess.DEVNULL)  # TensorFlow's C++ logs; Python's stderr still shows
     except CellExecutionError as error:
         status = f"failed: {error.ename}: {error.evalue}"[:160]
     except CellTimeoutError:

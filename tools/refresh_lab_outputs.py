@@ -1,5 +1,6 @@
 """Re-execute lab notebooks in the quick profile and store only the outputs nbval checks.
 
+The kernel runs as under nbval (its process stderr, where TensorFlow's C++ logs go, is discarded).
 Cells marked ``# NBVAL_CHECK_OUTPUT`` keep their outputs (nbval compares them on every test
 run); every other cell is stored without outputs, so notebooks stay small and free of timings.
 A checked cell that writes to stderr or draws a figure is an error: it could not be compared.
@@ -10,6 +11,7 @@ A checked cell that writes to stderr or draws a figure is an error: it could not
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,8 +24,9 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 def refresh(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     os.environ["DLKIT_PROFILE"] = "quick"
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute(stderr=subprocess.DEVNULL)
     checked = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":

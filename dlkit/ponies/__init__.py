@@ -12,6 +12,6 @@ or from the shell: ``dlkit ponies --out ponies/train --per-class 120 --seed 1``.
 """
 
 from dlkit.ponies.classes import CLASS_NAMES, PONY_CLASSES, PonyClass
-from dlkit.ponies.generator import draw_pony, generate_ponies
+from dlkit.ponies.generator import draw_pony, generate_ponies, pony_splits
 
-__all__ = ["CLASS_NAMES", "PONY_CLASSES", "PonyClass", "draw_pony", "generate_ponies"]
+__all__ = ["CLASS_NAMES", "PONY_CLASSES", "PonyClass", "draw_pony", "generate_ponies", "pony_splits"]

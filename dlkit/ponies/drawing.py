@@ -73,9 +73,20 @@ def draw_pony_layer(kind: PonyClass, look: Look) -> Image.Image:
         _horn(draw, look, hx, hy)
     if kind.wings:
         _wings(draw, look)
-    MARKS[kind.mark](draw, 100, 140, look.mark)
+    _draw_mark(layer, kind.mark, look.mark)
     ACCESSORIES[kind.accessory](draw, look, hx, hy)
     return layer
+
+
+MARK_SIZE = 76  # pixels on the layer: big enough to stay readable in a 150 px picture
+
+
+def _draw_mark(layer: Image.Image, mark: str, colour: Colour) -> None:
+    """The flank mark, drawn small and enlarged onto the body at (100, 138)."""
+    small = Image.new("RGBA", (40, 40), (0, 0, 0, 0))
+    MARKS[mark](ImageDraw.Draw(small), 20, 20, colour)
+    big = small.resize((MARK_SIZE, MARK_SIZE), Image.BILINEAR)
+    layer.alpha_composite(big, (100 - MARK_SIZE // 2, 138 - MARK_SIZE // 2))
 
 
 def _legs(draw: ImageDraw.ImageDraw, look: Look, outline: Colour, far: bool) -> None:
@@ -101,16 +112,16 @@ def _hair(draw: ImageDraw.ImageDraw, style: str, colour: Colour, anchors, direct
     dx, dy = direction
     for index, (x, y) in enumerate(anchors):
         if style == "straight":
-            draw.line([(x, y), (x + dx, y + dy)], fill=colour, width=11)
+            draw.line([(x, y), (x + dx, y + dy)], fill=colour, width=14)
         elif style == "curly":
             for step in range(3):
                 cx, cy = x + dx * step / 3, y + dy * step / 3
-                draw.ellipse((cx - 9, cy - 9, cx + 9, cy + 9), fill=colour, outline=dark, width=3)
-                draw.arc((cx - 5, cy - 5, cx + 5, cy + 5), 0, 270, fill=dark, width=2)
+                draw.ellipse((cx - 12, cy - 12, cx + 12, cy + 12), fill=colour, outline=dark, width=3)
+                draw.arc((cx - 7, cy - 7, cx + 7, cy + 7), 0, 270, fill=dark, width=3)
         elif style == "spiky":
             length = math.hypot(dx, dy) or 1
-            nx, ny = -dy / length * 9, dx / length * 9
-            tip = (x + dx * 1.2, y + dy * 1.2)
+            nx, ny = -dy / length * 11, dx / length * 11
+            tip = (x + dx * 1.6, y + dy * 1.6)
             draw.polygon([(x + nx, y + ny), tip, (x - nx, y - ny)], fill=colour, outline=dark)
         else:  # wavy
             points = [
@@ -122,32 +133,32 @@ def _hair(draw: ImageDraw.ImageDraw, style: str, colour: Colour, anchors, direct
 
 def _mane(draw, style, colour, hx, hy) -> None:
     anchors = _strand_points((184 + hx, 40 + hy), (152, 118), 6)
-    _hair(draw, style, colour, anchors, (-26, 10))
+    _hair(draw, style, colour, anchors, (-34, 12))
 
 
 def _tail(draw, style, colour) -> None:
     anchors = _strand_points((64, 122), (54, 150), 4)
-    _hair(draw, style, colour, anchors, (-30, 55))
+    _hair(draw, style, colour, anchors, (-36, 66))
 
 
 def _horn(draw, look: Look, hx, hy) -> None:
-    base_left, base_right, tip = (196 + hx, 48 + hy), (210 + hx, 52 + hy), (222 + hx, 4 + hy)
+    base_left, base_right, tip = (192 + hx, 50 + hy), (214 + hx, 54 + hy), (230 + hx, -14 + hy)
     draw.polygon([base_left, tip, base_right], fill=shade(look.extra, 1.2), outline=shade(look.extra, 0.6))
     for t in (0.3, 0.55, 0.78):
         left = (base_left[0] + (tip[0] - base_left[0]) * t, base_left[1] + (tip[1] - base_left[1]) * t)
         right = (base_right[0] + (tip[0] - base_right[0]) * t, base_right[1] + (tip[1] - base_right[1]) * t)
-        draw.line([left, right], fill=shade(look.extra, 0.6), width=2)
+        draw.line([left, right], fill=shade(look.extra, 0.6), width=3)
 
 
 def _wings(draw, look: Look) -> None:
     colour, edge = shade(look.body, 1.08), shade(look.body, 0.6)
-    root = (118, 118)
-    for index, (length, angle) in enumerate([(80, 200), (72, 215), (62, 230), (50, 245)]):
+    root = (120, 118)
+    for index, (length, angle) in enumerate([(118, 195), (108, 210), (96, 225), (80, 240), (62, 255)]):
         tip = (
             root[0] + length * math.cos(math.radians(angle)),
             root[1] + length * math.sin(math.radians(angle)),
         )
-        side = (root[0] + 20 + index * 4, root[1] - 4)
+        side = (root[0] + 26 + index * 6, root[1] - 6)
         draw.polygon([root, tip, side], fill=colour, outline=edge)
 
 
@@ -225,35 +236,39 @@ def _hat(draw, look: Look, hx, hy) -> None:
 
 def _bow(draw, look: Look, hx, hy) -> None:
     x, y = 176 + hx, 40 + hy
-    draw.polygon([(x, y), (x - 16, y - 12), (x - 16, y + 12)], fill=look.extra)
-    draw.polygon([(x, y), (x + 16, y - 12), (x + 16, y + 12)], fill=look.extra)
-    draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=shade(look.extra, 0.7))
+    draw.polygon(
+        [(x, y), (x - 24, y - 18), (x - 24, y + 18)], fill=look.extra, outline=shade(look.extra, 0.6)
+    )
+    draw.polygon(
+        [(x, y), (x + 24, y - 18), (x + 24, y + 18)], fill=look.extra, outline=shade(look.extra, 0.6)
+    )
+    draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill=shade(look.extra, 0.7))
 
 
 def _scarf(draw, look: Look, hx, hy) -> None:
-    draw.line([(158 + hx / 2, 108 + hy / 3), (190 + hx / 2, 118 + hy / 3)], fill=look.extra, width=12)
-    draw.polygon([(160, 110), (146, 146), (162, 142), (172, 114)], fill=shade(look.extra, 0.8))
+    draw.line([(154 + hx / 2, 106 + hy / 3), (194 + hx / 2, 120 + hy / 3)], fill=look.extra, width=18)
+    draw.polygon([(158, 110), (138, 160), (160, 154), (174, 114)], fill=shade(look.extra, 0.8))
 
 
 def _necklace(draw, look: Look, hx, hy) -> None:
     for t in np.linspace(0, 1, 7):
         x, y = 160 + 32 * t + hx / 2, 104 + 14 * math.sin(math.pi * t) + hy / 3
-        draw.ellipse((x - 4, y - 4, x + 4, y + 4), fill=(240, 240, 255), outline=(120, 120, 160))
+        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=(240, 240, 255), outline=(120, 120, 160))
 
 
 def _goggles(draw, look: Look, hx, hy) -> None:
-    draw.line([(168 + hx, 44 + hy), (222 + hx, 40 + hy)], fill=(60, 60, 60), width=5)
-    for x in (190 + hx, 210 + hx):
-        draw.ellipse((x - 9, 32 + hy, x + 9, 50 + hy), fill=(120, 200, 230), outline=(60, 60, 60), width=3)
+    draw.line([(166 + hx, 44 + hy), (226 + hx, 40 + hy)], fill=(60, 60, 60), width=7)
+    for x in (188 + hx, 212 + hx):
+        draw.ellipse((x - 13, 28 + hy, x + 13, 54 + hy), fill=(120, 200, 230), outline=(60, 60, 60), width=4)
 
 
 def _flower(draw, look: Look, hx, hy) -> None:
     x, y = 168 + hx, 30 + hy
     for k in range(5):
         angle = math.radians(72 * k)
-        px, py = x + 7 * math.cos(angle), y + 7 * math.sin(angle)
-        draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=look.extra)
-    draw.ellipse((x - 4, y - 4, x + 4, y + 4), fill=(250, 220, 60))
+        px, py = x + 11 * math.cos(angle), y + 11 * math.sin(angle)
+        draw.ellipse((px - 8, py - 8, px + 8, py + 8), fill=look.extra, outline=shade(look.extra, 0.6))
+    draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=(250, 220, 60))
 
 
 MARKS = {

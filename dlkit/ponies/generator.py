@@ -20,22 +20,22 @@ def _image_rng(seed: int, class_index: int, number: int) -> np.random.Generator:
 def draw_pony(kind: PonyClass, rng: np.random.Generator, size: int = 150) -> np.ndarray:
     """One photograph of a pony of class ``kind``: a (size, size, 3) uint8 RGB array.
 
-    The pony faces left or right, is 55–95 % of the picture, stands anywhere (a little may be cut
-    off), leans up to ±12°, and sits on a random background; a third of the pictures are partly
+    The pony faces left or right, is 65–100 % of the picture, stands anywhere (a little may be cut
+    off), leans up to ±12°, and sits on a random background; a fifth of the pictures are partly
     hidden behind something.
     """
     layer = draw_pony_layer(kind, Look.random(kind, rng))
     layer = layer.rotate(float(rng.uniform(-12, 12)), resample=Image.BILINEAR)
     if rng.random() < 0.5:
         layer = layer.transpose(Image.FLIP_LEFT_RIGHT)
-    pony_size = int(size * rng.uniform(0.55, 0.95))
+    pony_size = int(size * rng.uniform(0.65, 1.0))
     layer = layer.resize((pony_size, pony_size), Image.BILINEAR)
     scene = background(size, rng)
     slack = size - pony_size
     x = int(rng.uniform(-0.1 * pony_size, slack + 0.1 * pony_size))
     y = int(rng.uniform(-0.05 * pony_size, slack + 0.05 * pony_size))
     scene.paste(layer, (x, y), layer)
-    if rng.random() < 0.33:
+    if rng.random() < 0.2:
         occlude(scene, rng)
     return photograph(scene, rng)
 
@@ -63,3 +63,30 @@ def generate_ponies(out: str | Path, per_class: int, seed: int = 0, size: int = 
             Image.fromarray(picture).save(folder / f"{number:04d}.png", compress_level=1)
         counts[kind.name] = per_class
     return counts
+
+
+def pony_splits(
+    train: int, validation: int, test: int, size: int = 150, root: str | Path | None = None
+) -> dict[str, Path]:
+    """Train, validation and test folders of ponies (``per class`` counts), drawn once and cached.
+
+    Each split has its own seed (1, 2, 3), so no picture is in two splits. The folders live in
+    dlkit's cache (``$DLKIT_CACHE_DIR/ponies/...``) unless ``root`` is given, and are reused when
+    complete, so a lab does not redraw them on every run.
+
+    Returns:
+        {"train": Path, "validation": Path, "test": Path}
+    """
+    from dlkit import locations
+
+    base = Path(root) if root is not None else locations.ensure_writable(locations.cache_root() / "ponies")
+    folders = {}
+    splits = {"train": train, "validation": validation, "test": test}
+    for seed, (split, per_class) in enumerate(splits.items(), start=1):
+        folder = base / f"{split}-seed{seed}-{per_class}x{size}px"
+        done = folder.with_name(folder.name + ".complete")  # beside the folder: not a picture
+        if not done.exists():
+            generate_ponies(folder, per_class=per_class, seed=seed, size=size)
+            done.write_text("all pictures written\n")
+        folders[split] = folder
+    return folders

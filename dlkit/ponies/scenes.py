@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 BACKGROUNDS = ("sky", "grass", "indoor", "clutter")
+BACKGROUND_ODDS = (0.3, 0.35, 0.23, 0.12)
 
 
 def _random_colour(rng: np.random.Generator, low: int = 0, high: int = 256) -> tuple[int, int, int]:
@@ -20,7 +21,7 @@ def _vertical_gradient(size: int, top, bottom) -> Image.Image:
 
 def background(size: int, rng: np.random.Generator) -> Image.Image:
     """One of: sky with clouds, a meadow, a room with a window, or random clutter."""
-    kind = BACKGROUNDS[rng.integers(len(BACKGROUNDS))]
+    kind = BACKGROUNDS[rng.choice(len(BACKGROUNDS), p=BACKGROUND_ODDS)]
     if kind in ("sky", "grass"):
         image = _vertical_gradient(
             size, (90 + rng.integers(60), 150 + rng.integers(60), 235), (215, 235, 250)
@@ -79,11 +80,11 @@ def occlude(image: Image.Image, rng: np.random.Generator) -> None:
 
 def photograph(image: Image.Image, rng: np.random.Generator) -> np.ndarray:
     """Lighting (brightness, contrast, a colour cast), sometimes blur, and sensor noise: uint8 RGB."""
-    if rng.random() < 0.35:
-        image = image.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.4, 1.3))))
+    if rng.random() < 0.25:
+        image = image.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.4, 1.0))))
     pixels = np.asarray(image, dtype=np.float32)
     brightness, contrast = rng.uniform(0.75, 1.2), rng.uniform(0.8, 1.15)
     cast = rng.uniform(0.9, 1.1, size=3)
     pixels = ((pixels - 128) * contrast + 128) * brightness * cast
-    pixels += rng.normal(0, rng.uniform(0, 9), size=pixels.shape)
+    pixels += rng.normal(0, rng.uniform(0, 7), size=pixels.shape)
     return np.clip(pixels, 0, 255).astype(np.uint8)

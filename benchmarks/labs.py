@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TRAINING = re.compile(r"Training time: ([\d.]+) s for (\d+) epochs")
+TRAINING = re.compile(r"Training time(?: \([^)]*\))?: ([\d.]+) s for (\d+) epochs")
 EMBEDDED = "using dlkit's embedded subset"
 
 
@@ -89,7 +89,8 @@ def main() -> None:
     print("| lab | status | result | training s | epochs | s/epoch | lab wall s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
-        seconds, epochs = row["training"][0] if row["training"] else (float("nan"), 0)
+        seconds = sum(s for s, _ in row["training"]) if row["training"] else float("nan")
+        epochs = sum(e for _, e in row["training"])
         result = "; ".join(f"{k}: {v}" for k, v in row["headlines"].items()) or "-"
         if row["embedded_data"]:
             result += " (EMBEDDED SUBSET, not full MNIST)"

@@ -17,8 +17,16 @@ class VerificationError(DlkitError):
     """A file exists but is not one of the accepted versions (wrong hash, truncated, a folder...)."""
 
 
-class DatasetUnavailable(DlkitError):
-    """The file is nowhere on this machine and could not be downloaded."""
+class FileUnavailable(DlkitError):
+    """A registry file is nowhere on this machine and could not be downloaded."""
+
+
+class DatasetUnavailable(FileUnavailable):
+    """A dataset file is nowhere on this machine and could not be downloaded."""
+
+
+class WeightsUnavailable(FileUnavailable):
+    """A pretrained-weights file is nowhere on this machine and could not be downloaded."""
 
 
 class CacheNotWritable(DlkitError):

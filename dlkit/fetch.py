@@ -26,7 +26,7 @@ import pooch
 from filelock import FileLock
 
 from dlkit import locations
-from dlkit.errors import DatasetUnavailable, VerificationError
+from dlkit.errors import DatasetUnavailable, FileUnavailable, VerificationError, WeightsUnavailable
 from dlkit.registry import AcceptedVersion, RegistryEntry, RegistryFile, get_entry
 from dlkit.verify import describe_size, identify
 
@@ -87,8 +87,12 @@ def locate(
 
     if not download or locations.offline():
         reason = "downloads are off (DLKIT_OFFLINE is set)" if download else "download not asked"
-        raise DatasetUnavailable(unavailable_message(entry, file, reason))
+        raise _unavailable(entry)(unavailable_message(entry, file, reason))
     return _download(entry, file)
+
+
+def _unavailable(entry: RegistryEntry) -> type[FileUnavailable]:
+    return WeightsUnavailable if entry.kind == "weights" else DatasetUnavailable
 
 
 def _verified_cache_copy(entry: RegistryEntry, file: RegistryFile) -> Located | None:
@@ -127,7 +131,7 @@ def _download(entry: RegistryEntry, file: RegistryFile) -> Located:
                 downloader=downloader,
             )
         except Exception as error:  # network errors come from requests, hash errors as ValueError
-            raise DatasetUnavailable(
+            raise _unavailable(entry)(
                 unavailable_message(entry, file, f"download failed: {_short(error)}")
             ) from error
         target = folder / file.filename
@@ -137,22 +141,29 @@ def _download(entry: RegistryEntry, file: RegistryFile) -> Located:
 def import_from(entry: RegistryEntry, folder: str | Path) -> list[Located]:
     """Copy the entry's files from ``folder`` into dlkit's cache, verifying each first.
 
+    Files of the entry that ``folder`` lacks are skipped with a warning (a USB stick may carry
+    only VGG16's notop weights), but at least one must be there.
+
     Raises:
-        DatasetUnavailable: ``folder`` does not hold one of the files.
+        FileUnavailable: ``folder`` holds none of the entry's files.
         VerificationError: a file in ``folder`` is not an accepted version (nothing is copied).
     """
     source_folder = Path(folder).expanduser()
     if not source_folder.is_dir():
-        raise DatasetUnavailable(f"--from {source_folder}: no such folder")
-    sources = []
+        raise _unavailable(entry)(f"--from {source_folder}: no such folder")
+    present = [file for file in entry.files if (source_folder / file.filename).exists()]
+    if not present:
+        wanted = ", ".join(f"{file.filename} ({describe_size(file)})" for file in entry.files)
+        raise _unavailable(entry)(
+            f"--from {source_folder}: it has no {wanted}; copy that file there and try again"
+        )
     for file in entry.files:
-        source = source_folder / file.filename
-        if not source.exists():
-            raise DatasetUnavailable(
-                f"--from {source_folder}: it has no {file.filename} "
-                f"({describe_size(file)}); copy that file there and try again"
-            )
-        sources.append((file, source, identify(source, file)))
+        if file not in present:
+            warnings.warn(f"--from {source_folder}: no {file.filename}; imported the rest", stacklevel=2)
+    sources = [
+        (file, source_folder / file.filename, identify(source_folder / file.filename, file))
+        for file in present
+    ]
 
     cache = locations.ensure_writable(locations.cache_folder(entry.kind))
     imported = []
@@ -179,8 +190,28 @@ def fetch(name: str, source_folder: str | Path | None = None) -> list[Located]:
     """
     entry = get_entry(name)
     if source_folder is not None:
-        return import_from(entry, source_folder)
-    return [locate(entry, file) for file in entry.files]
+        located = import_from(entry, source_folder)
+    else:
+        located = [locate(entry, file) for file in entry.files]
+    if entry.kind == "weights" and entry.name != LABELS:
+        located += _labels_too(source_folder)
+    return located
+
+
+LABELS = "imagenet-labels"
+
+
+def _labels_too(source_folder: str | Path | None) -> list[Located]:
+    """Pretrained weights are useful only with the ImageNet class names: stage them as well."""
+    labels = get_entry(LABELS)
+    if source_folder is not None and not (Path(source_folder) / labels.files[0].filename).exists():
+        warnings.warn(
+            f"--from {source_folder}: no {labels.files[0].filename}; predictions will show class "
+            f"numbers until `dlkit fetch {LABELS}` finds it",
+            stacklevel=3,
+        )
+        return []
+    return fetch(LABELS, source_folder)
 
 
 def unavailable_message(entry: RegistryEntry, file: RegistryFile, reason: str) -> str:

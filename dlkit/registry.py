@@ -17,7 +17,7 @@ class AcceptedVersion:
 
     name: str
     hash: str  # "sha256:<hex>" or "md5:<hex>", the format pooch uses
-    size: int
+    size: int | None  # bytes; None where no trustworthy size is known (the hash still decides)
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class RegistryFile:
     url: str
     keras_subdir: str  # where Keras caches it: "datasets" or "models"
     accepted: tuple[AcceptedVersion, ...]
+    variant: str | None = None  # for weights: "notop" (no classifier) or "full"
 
     @property
     def download_version(self) -> AcceptedVersion:
@@ -46,9 +47,12 @@ class RegistryEntry:
     citation: str
     files: tuple[RegistryFile, ...]
 
-    @property
-    def size(self) -> int:
-        return sum(file.download_version.size for file in self.files)
+    def file(self, variant: str | None = None) -> RegistryFile:
+        """The entry's file of ``variant`` ("notop" or "full"), or its only file."""
+        for file in self.files:
+            if variant is None or file.variant == variant:
+                return file
+        raise KeyError(f"{self.name} has no {variant!r} file")
 
 
 def _entry_from_json(name: str, raw: dict) -> RegistryEntry:
@@ -58,6 +62,7 @@ def _entry_from_json(name: str, raw: dict) -> RegistryEntry:
             url=f["url"],
             keras_subdir=f["keras_subdir"],
             accepted=tuple(AcceptedVersion(**version) for version in f["accepted"]),
+            variant=f.get("variant"),
         )
         for f in raw["files"]
     )

@@ -29,9 +29,9 @@ def identify(path: Path, file: RegistryFile) -> AcceptedVersion:
     size = path.stat().st_size
     if size == 0:
         raise VerificationError(f"{path} is empty (0 bytes): an interrupted copy or download?")
-    same_size = [version for version in file.accepted if version.size == size]
+    same_size = [version for version in file.accepted if version.size in (size, None)]
     if not same_size:
-        expected = " or ".join(f"{v.size:,} bytes ({v.name})" for v in file.accepted)
+        expected = " or ".join(f"{v.size:,} bytes ({v.name})" for v in file.accepted if v.size)
         raise VerificationError(
             f"{path} has {size:,} bytes but {file.filename} has {expected}: truncated or not the right file"
         )
@@ -40,11 +40,12 @@ def identify(path: Path, file: RegistryFile) -> AcceptedVersion:
         if pooch.file_hash(str(path), alg=algorithm) == expected_hash:
             return version
     raise VerificationError(
-        f"{path} has the size of {file.filename} but not its {algorithm} hash: "
-        "the file is corrupt or was modified"
+        f"{path} does not have the {algorithm} hash of {file.filename}: "
+        "the file is corrupt, incomplete or a different file"
     )
 
 
 def describe_size(file: RegistryFile) -> str:
     """The download size of ``file`` for messages, e.g. '11.5 MB'."""
-    return _megabytes(file.download_version.size)
+    size = file.download_version.size
+    return _megabytes(size) if size else "size not recorded"

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FileServer, sha256_of, tiny_entry
 
+from conftest import FileServer, sha256_of, tiny_entry
 from dlkit.errors import DatasetUnavailable, UnknownName, VerificationError
 from dlkit.fetch import fetch
 from dlkit.registry import get_entry, registry
@@ -85,7 +85,28 @@ def test_registry_entries_are_complete_and_their_hashes_well_formed():
             assert file.url.startswith("https://")
             for version in file.accepted:
                 algorithm, digest = version.hash.split(":")
-                assert len(digest) == {"sha256": 64, "md5": 32}[algorithm] and version.size > 0
+                assert len(digest) == {"sha256": 64, "md5": 32}[algorithm]
+                assert version.size is None or version.size > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "keras_module"),
+    [
+        ("vgg16", "vgg16"),
+        ("vgg19", "vgg19"),
+        ("resnet50", "resnet"),
+        ("inceptionv3", "inception_v3"),
+        ("xception", "xception"),
+        ("imagenet-labels", "imagenet_utils"),
+    ],
+)
+def test_weights_hashes_are_the_ones_keras_itself_carries(name, keras_module):
+    import importlib
+
+    source = Path(importlib.import_module(f"keras.src.applications.{keras_module}").__file__).read_text()
+    for file in get_entry(name).files:
+        assert file.download_version.hash.split(":")[1] in source
+        assert file.filename in source or file.filename.split("_weights")[0] in source
 
 
 def test_mnist_canonical_hash_is_the_one_keras_itself_carries():

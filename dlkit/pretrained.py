@@ -1,0 +1,160 @@
+"""Pretrained ImageNet networks from ``keras.applications``, with weights found like datasets.
+
+``load_base("vgg16", include_top=False, input_shape=(150, 150, 3))`` builds the network and loads
+its weights file from, in order: an explicit ``path``; ``$DLKIT_WEIGHTS_DIR``; dlkit's cache;
+Keras' cache; else a download (with a timeout) into dlkit's cache. Every file is checked against
+the md5 hash that Keras itself carries for it, so a file from Keras' cache, a colleague's USB
+stick or a fresh download are verified the same way. ``dlkit fetch vgg16`` stages both files.
+
+``weights=None`` builds the same network with random weights, only when asked for, and says so:
+nothing trained on it is a transfer-learning result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlkit.errors import DlkitError, FileUnavailable
+from dlkit.fetch import LABELS, locate
+from dlkit.registry import get_entry
+
+
+@dataclass(frozen=True)
+class Base:
+    """A ``keras.applications`` network: its class, its module (for ``preprocess_input``) and the
+    input size it was trained at."""
+
+    class_name: str
+    module: str
+    default_size: int
+
+
+BASES = {
+    "vgg16": Base("VGG16", "vgg16", 224),
+    "vgg19": Base("VGG19", "vgg19", 224),
+    "resnet50": Base("ResNet50", "resnet50", 224),
+    "inceptionv3": Base("InceptionV3", "inception_v3", 299),
+    "xception": Base("Xception", "xception", 299),
+    "mobilenet": Base("MobileNet", "mobilenet", 224),
+}
+UNVERIFIABLE = {"mobilenet"}  # Keras carries no hash for these weights
+
+
+def _base(name: str) -> Base:
+    try:
+        return BASES[name.lower()]
+    except KeyError:
+        raise DlkitError(f"unknown network {name!r}; dlkit knows: {', '.join(BASES)}") from None
+
+
+def random_weights_note(name: str) -> str:
+    """The one line printed whenever a network is built with random weights."""
+    return (
+        f"{_base(name).class_name} has RANDOM weights (weights=None): it is not pretrained, and "
+        "accuracies made with it are not transfer-learning results."
+    )
+
+
+def load_base(
+    name: str,
+    include_top: bool = False,
+    input_shape: tuple[int, int, int] | None = None,
+    weights: str | None = "imagenet",
+    path: str | Path | None = None,
+    verbose: bool = True,
+):
+    """Build ``keras.applications.<Name>`` with verified ImageNet weights (or random ones).
+
+    Args:
+        name: "vgg16", "vgg19", "resnet50", "inceptionv3", "xception" or "mobilenet".
+        include_top: True for the full network with its 1 000-class ImageNet classifier (then
+            ``input_shape`` must be the training size, e.g. (224, 224, 3)); False for the
+            convolutional base alone, for any input of at least 32×32.
+        weights: "imagenet", or None for random weights (prints a line saying so).
+        path: a weights file (or a folder holding it) to use instead of searching.
+
+    Raises:
+        WeightsUnavailable: no verified weights file on this machine and no download possible;
+            the message names the file, its size and the `dlkit fetch` command.
+        VerificationError: the file at ``path`` or in ``$DLKIT_WEIGHTS_DIR`` is not Keras' file.
+
+    Example:
+        >>> conv_base = load_base("vgg16", include_top=False, input_shape=(150, 150, 3))
+    """
+    import keras
+
+    base = _base(name)
+    builder = getattr(keras.applications, base.class_name)
+    if weights is None:
+        if verbose:
+            print(random_weights_note(name))
+        return builder(weights=None, include_top=include_top, input_shape=input_shape)
+    if weights != "imagenet":
+        raise ValueError("weights must be 'imagenet' or None; pass a file as path=")
+    if name.lower() in UNVERIFIABLE:
+        raise DlkitError(
+            f"Keras carries no hash for {base.class_name}'s weights, so dlkit cannot verify them; "
+            f"use keras.applications.{base.class_name}(weights='imagenet') if you trust the download"
+        )
+    entry = get_entry(name)
+    located = locate(entry, entry.file("full" if include_top else "notop"), path=path)
+    if verbose:
+        print(f"{base.class_name} ImageNet weights: {located.describe()}")
+    return builder(weights=str(located.path), include_top=include_top, input_shape=input_shape)
+
+
+def preprocess_input(name: str, images):
+    """The input scaling the network was trained with (VGG: BGR, ImageNet mean subtracted).
+
+    Takes RGB images in 0–255, shape (batch, height, width, 3).
+    """
+    import keras
+
+    module = getattr(keras.applications, _base(name).module)
+    return module.preprocess_input(images)
+
+
+def imagenet_class_names(path: str | Path | None = None) -> list[str] | None:
+    """The 1 000 ImageNet class names in output order, or None when the label file is unavailable."""
+    entry = get_entry(LABELS)
+    try:
+        located = locate(entry, entry.files[0], path=path)
+    except FileUnavailable:
+        return None
+    index = json.loads(located.path.read_text())
+    return [index[str(i)][1] for i in range(len(index))]
+
+
+def decode_predictions(probabilities: np.ndarray, top: int = 3, class_names: list[str] | None = None):
+    """For each image, its ``top`` ImageNet classes as (name, probability), most probable first.
+
+    Without ``class_names`` (e.g. the label file is not on this machine) classes are named by
+    number, "class 207".
+    """
+    probabilities = np.asarray(probabilities)
+    decoded = []
+    for row in probabilities:
+        best = np.argsort(-row)[:top]
+        decoded.append([(class_names[i] if class_names else f"class {i}", float(row[i])) for i in best])
+    return decoded
+
+
+def load_photos(folder: str | Path, size: tuple[int, int]) -> tuple[np.ndarray, list[Path]]:
+    """Every JPEG/PNG in ``folder`` as RGB float32 (0–255) of ``size``, centre-cropped to the
+    right aspect ratio first (no squashing), with their paths in name order."""
+    import keras
+
+    paths = sorted(
+        p
+        for p in Path(folder).expanduser().iterdir()
+        if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".gif"}
+    )
+    resize = keras.layers.Resizing(*size, crop_to_aspect_ratio=True)
+    images = [
+        keras.ops.convert_to_numpy(resize(keras.utils.img_to_array(keras.utils.load_img(p)))) for p in paths
+    ]
+    return np.stack(images).astype("float32") if images else np.zeros((0, *size, 3), "float32"), paths

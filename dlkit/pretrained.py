@@ -44,6 +44,22 @@ BASES = {
 UNVERIFIABLE = {"mobilenet"}  # Keras carries no hash for these weights
 
 
+RANDOM_WEIGHTS_VARIABLE = "DLKIT_PRETRAINED_WEIGHTS"
+
+
+def requested_weights() -> str | None:
+    """The weights a lab should load: "imagenet", or None (random) when asked for explicitly —
+    by the quick profile (CI, ``dlkit demo``) or by ``DLKIT_PRETRAINED_WEIGHTS=random`` (to time
+    the full profile on a machine without the ImageNet files)."""
+    import os
+
+    from dlkit.profiles import current_profile
+
+    if current_profile().quick or os.environ.get(RANDOM_WEIGHTS_VARIABLE, "").lower() == "random":
+        return None
+    return "imagenet"
+
+
 def _base(name: str) -> Base:
     try:
         return BASES[name.lower()]

@@ -96,6 +96,16 @@ def test_plot_filters_and_feature_maps_of_a_small_convnet():
     assert titles(maps) == ["conv (10, 10, 4)", "pool (5, 5, 4)"]
 
 
+def test_live_plot_redraws_at_most_once_per_interval_and_after_the_last_epoch():
+    callback = LiveHistoryPlot(min_interval=3600)
+    callback.on_train_begin()
+    for epoch in range(5):
+        callback.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1)})
+    assert callback.drawn_epochs == 1  # the first epoch, then nothing within the hour
+    callback.on_train_end()
+    assert callback.drawn_epochs == 5
+
+
 def test_live_plot_records_history_and_stays_silent_outside_a_notebook(capsys):
     callback = LiveHistoryPlot()
     assert not callback.enabled

@@ -1,0 +1,229 @@
+"""The training recipes compared by ``time_to_accuracy.py``: the reference recipes (R1–R3, the
+yardsticks) and the labs' own. Each recipe builds its model, prepares its data and trains one
+epoch at a time, so the harness can stop at the target.
+
+The lab recipes mirror the "Train" cells of labs 01–03 (``tests/test_recipes_match_labs.py``
+checks the settings that matter); the reference recipes follow the issue's facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+TARGETS = {"R1": 0.975, "R2": 0.990}
+
+
+@dataclass
+class Recipe:
+    name: str
+    build: Callable[[], object]  # returns a compiled model
+    data: Callable[[], tuple]  # returns (train, test); test is (images, labels) arrays
+    fit: Callable  # fit(model, train, epochs, callbacks)
+    epochs: int  # the budget
+    train_images: int
+    evaluate: Callable | None = None  # evaluate(model) -> test accuracy; default: argmax on test
+
+
+def _array_fit(**settings):
+    def fit(model, train, epochs, callbacks):
+        model.fit(train[0], train[1], epochs=epochs, callbacks=callbacks, verbose=0, **settings)
+
+    return fit
+
+
+def _mnist(channel_axis: bool, dtype: str, limit_validation: bool = False):
+    from dlkit.datasets import load_mnist
+
+    (x_train, y_train), (x_test, y_test) = load_mnist(verbose=False)
+    scale = np.float64 if dtype == "float64" else np.float32
+    x_train, x_test = x_train.astype(scale) / 255.0, x_test.astype(scale) / 255.0
+    if channel_axis:
+        x_train, x_test = x_train[..., None], x_test[..., None]
+    return (x_train, y_train), (x_test, y_test)
+
+
+def dense_net(optimizer, steps_per_execution: int = 1):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def convnet(optimizer, steps_per_execution: int = 1, policy: str | None = None):
+    import keras
+
+    if policy:
+        keras.mixed_precision.set_global_policy(policy)
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def recipe(name: str) -> Recipe:
+    if name == "R1":  # TF2 quickstart (deck 004): float64 arrays, batch 32, Adam defaults, 5 epochs
+        return Recipe(
+            "R1",
+            lambda: dense_net("adam"),
+            lambda: _mnist(False, "float64"),
+            _array_fit(batch_size=32),
+            5,
+            60_000,
+        )
+    if name == "R2":  # Keras "simple MNIST convnet": batch 128, 15 epochs, validation_split 0.1
+        return Recipe(
+            "R2",
+            lambda: convnet("adam"),
+            lambda: _mnist(True, "float32"),
+            _array_fit(batch_size=128, validation_split=0.1),
+            15,
+            54_000,
+        )
+    if name == "lab01":
+        return Recipe(
+            "lab01",
+            lambda: dense_net(lab01_optimizer(), LAB01["spe"]),
+            lambda: _mnist(False, "float32"),
+            _array_fit(batch_size=LAB01["batch"]),
+            LAB01["epochs"],
+            60_000,
+        )
+    if name == "lab02":
+        return Recipe(
+            "lab02",
+            lambda: convnet(lab02_optimizer(), LAB02["spe"], LAB02.get("policy")),
+            lambda: _mnist(True, "float32"),
+            _array_fit(batch_size=LAB02["batch"]),
+            LAB02["epochs"],
+            60_000,
+        )
+    if name in ("R3", "lab03"):
+        return Recipe(
+            name,
+            r3_convnet if name == "R3" else lab03_convnet,
+            _ponies,
+            _dataset_fit,
+            R3_EPOCHS if name == "R3" else LAB03_EPOCHS,
+            720,
+        )
+    raise KeyError(name)
+
+
+# R3: the classic small-data recipe (four blocks 32-64-128-128, Dense 512, RMSprop 1e-4, batch 32)
+# with augmentation and Dropout(0.5); lab 03's model and settings; both on lab 03's ponies with
+# the same augmentation in the input pipeline.
+R3_EPOCHS = 60
+LAB03_EPOCHS = 40
+
+
+def _ponies():
+    import keras
+    import tensorflow as tf
+
+    from dlkit.datasets import load_image_folder
+    from dlkit.ponies import pony_splits
+
+    folders = pony_splits(train=120, validation=40, test=60, size=150)
+    augment = keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal"),
+            keras.layers.RandomRotation(0.08),
+            keras.layers.RandomZoom(0.2),
+            keras.layers.RandomTranslation(0.1, 0.1),
+            keras.layers.RandomContrast(0.2),
+        ]
+    )
+    train = load_image_folder(folders["train"], image_size=(150, 150), batch_size=32)
+    train = train.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+    test = load_image_folder(folders["test"], image_size=(150, 150), batch_size=64, shuffle=False)
+    images = np.concatenate([x.numpy() for x, _ in test])
+    labels = np.concatenate([y.numpy() for _, y in test])
+    return train.prefetch(tf.data.AUTOTUNE), (images, labels)
+
+
+def _dataset_fit(model, train, epochs, callbacks):
+    model.fit(train, epochs=epochs, callbacks=callbacks, verbose=0, shuffle=False)
+
+
+def _small_data_convnet(filters, dense, optimizer):
+    import keras
+
+    layers = [keras.Input(shape=(150, 150, 3)), keras.layers.Rescaling(1 / 255)]
+    for count in filters:
+        layers += [keras.layers.Conv2D(count, 3, activation="relu"), keras.layers.MaxPooling2D(2)]
+    layers += [
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(dense, activation="relu"),
+        keras.layers.Dense(6, activation="softmax"),
+    ]
+    model = keras.Sequential(layers)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def r3_convnet():
+    import keras
+
+    return _small_data_convnet((32, 64, 128, 128), 512, keras.optimizers.RMSprop(1e-4))
+
+
+def lab03_convnet():
+    import keras
+
+    return _small_data_convnet((16, 32, 64, 64), 128, keras.optimizers.Adam(1e-3))
+
+
+LAB01 = {"batch": 256, "learning_rate": 3e-3, "epochs": 15, "spe": 32}
+LAB02 = {"batch": 128, "learning_rate": 3e-3, "epochs": 7, "spe": 16}
+
+
+def _steps(images: int, batch: int, epochs: int) -> int:
+    return -(-images // batch) * epochs
+
+
+def lab01_optimizer():
+    import keras
+
+    return keras.optimizers.Adam(LAB01["learning_rate"])
+
+
+def lab02_optimizer():
+    import keras
+
+    steps = _steps(54_000, LAB02["batch"], LAB02["epochs"])
+    schedule = keras.optimizers.schedules.CosineDecay(LAB02["learning_rate"], decay_steps=steps)
+    return keras.optimizers.Adam(schedule)

@@ -1,0 +1,175 @@
+"""Time to accuracy: the labs' training against the reference recipes R1–R3, on this CPU.
+
+For each pair, both recipes run in separate processes, alternating A B A B for ``--rounds``
+rounds so machine noise hits both alike. Each run trains until its test accuracy first reaches
+the target (R1 97.5 %, R2 99.0 %, R3 the recipe's own final accuracy in that round) or its epoch
+budget ends. The clock covers ``fit`` only: the per-epoch test evaluation that decides "reached"
+is measurement, not training, and is taken out. Printed per pair: median seconds to target, the
+ratio lab / reference, final accuracies, peak memory, training throughput and the model's FLOPs
+per image next to what this CPU's matrix multiply reaches.
+
+    DLKIT_DATA_DIR=../shared/data python benchmarks/time_to_accuracy.py --pairs R1 R2 R3 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PAIRS = {"R1": ("R1", "lab01"), "R2": ("R2", "lab02"), "R3": ("R3", "lab03")}
+
+
+def forward_flops(model) -> int:
+    """Multiply-adds ×2 of the Dense and Conv2D layers for one image (the rest is negligible)."""
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            total += 2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1])
+        elif isinstance(layer, keras.layers.Conv2D):
+            kh, kw, cin, cout = (int(d) for d in layer.kernel.shape)
+            _, height, width, _ = layer.output.shape
+            total += 2 * kh * kw * cin * cout * int(height) * int(width)
+    return total
+
+
+def run_child(name: str, target: float | None, seed: int) -> dict:
+    import keras
+    import numpy as np
+    from recipes import recipe
+
+    keras.utils.set_random_seed(seed)
+    chosen = recipe(name)
+    train, test = chosen.data()
+    model = chosen.build()
+    evaluate = chosen.evaluate or (
+        lambda m: float(np.mean(m.predict(test[0], batch_size=1000, verbose=0).argmax(axis=1) == test[1]))
+    )
+    state = {"measure": 0.0, "reached_at": None, "accuracies": []}
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            started = time.perf_counter()
+            accuracy = evaluate(self.model)
+            state["accuracies"].append(accuracy)
+            if target is not None and accuracy >= target and state["reached_at"] is None:
+                state["reached_at"] = time.perf_counter() - fit_started - state["measure"]
+                self.model.stop_training = True
+            state["measure"] += time.perf_counter() - started
+
+    fit_started = time.perf_counter()
+    chosen.fit(model, train, chosen.epochs, [Watch()])
+    training_seconds = time.perf_counter() - fit_started - state["measure"]
+    epochs = len(state["accuracies"])
+    return {
+        "name": name,
+        "seconds_to_target": state["reached_at"],
+        "training_seconds": training_seconds,
+        "epochs": epochs,
+        "final_accuracy": state["accuracies"][-1],
+        "images_per_second": chosen.train_images * epochs / training_seconds,
+        "forward_flops": forward_flops(model),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def matmul_gflops() -> float:
+    """What this machine's float32 matrix multiply reaches with TensorFlow (its practical limit)."""
+    import tensorflow as tf
+
+    a = tf.random.normal((2048, 2048))
+    tf.matmul(a, a).numpy()
+    started, repeats = time.perf_counter(), 10
+    for _ in range(repeats):
+        tf.matmul(a, a).numpy()
+    return 2 * 2048**3 * repeats / (time.perf_counter() - started) / 1e9
+
+
+def child(name: str, target: float | None, seed: int) -> dict:
+    command = [sys.executable, __file__, "--child", name, "--seed", str(seed)]
+    if target is not None:
+        command += ["--target", str(target)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        sys.exit(f"{name} failed:\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--target", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(args.child, args.target, args.seed)))
+        return
+
+    from recipes import TARGETS
+
+    os.environ.setdefault("DLKIT_OFFLINE", "1")
+    gflops = matmul_gflops()
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}; float32 matmul reaches {gflops:.0f} GFLOP/s here",
+        flush=True,
+    )
+    table = []
+    for pair in args.pairs:
+        reference, lab = PAIRS[pair]
+        runs = {reference: [], lab: []}
+        for round_number in range(args.rounds):
+            first = child(reference, TARGETS.get(pair), seed=round_number)
+            runs[reference].append(first)
+            target = TARGETS.get(pair, first["final_accuracy"])  # R3: the recipe's own final accuracy
+            runs[lab].append(child(lab, target, seed=round_number))
+            print(
+                f"  {pair} round {round_number + 1}: {reference} {first['seconds_to_target']} s, "
+                f"{lab} {runs[lab][-1]['seconds_to_target']} s (target {target:.4f})",
+                flush=True,
+            )
+        table.append((pair, reference, lab, runs))
+
+    print(
+        "\n| pair | recipe | median s to target | reached | final accuracy (median) | epochs | "
+        "images/s | training GFLOP/s | peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for pair, reference, lab, runs in table:
+        medians = {}
+        for name in (reference, lab):
+            rows = runs[name]
+            reached = [r["seconds_to_target"] for r in rows if r["seconds_to_target"] is not None]
+            medians[name] = statistics.median(reached) if len(reached) == len(rows) else None
+            throughput = statistics.median(r["images_per_second"] for r in rows)
+            flops = rows[0]["forward_flops"] * 3  # forward + backward ≈ 3× forward
+            shown = f"{medians[name]:.1f}" if medians[name] is not None else "not always"
+            print(
+                f"| {pair} | {name} | {shown} | {len(reached)}/{len(rows)} | "
+                f"{statistics.median(r['final_accuracy'] for r in rows):.4f} | "
+                f"{statistics.median(r['epochs'] for r in rows):.0f} | {throughput:,.0f} | "
+                f"{throughput * flops / 1e9:.1f} of {gflops:.0f} | "
+                f"{max(r['peak_rss_mb'] for r in rows):.0f} |"
+            )
+        if medians[reference] and medians[lab]:
+            print(f"| {pair} | ratio {medians[lab] / medians[reference]:.2f} | lab / reference | | | | | | |")
+        else:
+            print(f"| {pair} | ratio n/a | a recipe missed its target in some round | | | | | | |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The time-to-accuracy benchmark measures the labs' own training: its recipes must keep the
+settings the labs' "Train" cells use, or the README's table would describe something else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import recipes  # noqa: E402  (the benchmark's module, found through the path above)
+
+
+def training_source(lab: str) -> str:
+    notebook = nbformat.read(ROOT / "labs" / lab, as_version=4)
+    cells = [
+        cell.source for cell in notebook.cells if "model.fit(" in cell.source or "compile(" in cell.source
+    ]
+    return "\n".join(cells)
+
+
+@pytest.mark.parametrize(
+    ("lab", "settings", "expected"),
+    [
+        (
+            "01_mnist_dense.ipynb",
+            recipes.LAB01,
+            [
+                "batch_size={batch}",
+                "learning_rate={learning_rate}",
+                "full={epochs}",
+                "steps_per_execution={spe}",
+                "validation_split=0.1",
+            ],
+        ),
+        (
+            "02_mnist_cnn.ipynb",
+            recipes.LAB02,
+            [
+                "batch_size={batch}",
+                "CosineDecay({learning_rate}",
+                "full={epochs}",
+                "steps_per_execution={spe}",
+                "validation_split=0.1",
+            ],
+        ),
+    ],
+)
+def test_mnist_recipes_use_the_labs_training_settings(lab, settings, expected):
+    source = training_source(lab)
+    for pattern in expected:
+        values = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in settings.items()}
+        text = pattern.format(**values)
+        assert text in source, f"{lab} no longer has {text}"
+
+
+def test_pony_recipe_matches_lab_03():
+    notebook = nbformat.read(ROOT / "labs" / "03_pony_classifier.ipynb", as_version=4)
+    source = "\n".join(cell.source for cell in notebook.cells)
+    assert "for filters in (16, 32, 64, 64):" in source and "Dense(128" in source
+    assert "Adam(1e-3)" in source and f"full={recipes.LAB03_EPOCHS}" in source

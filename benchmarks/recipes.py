@@ -45,52 +45,48 @@ def _mnist(channel_axis: bool, dtype: str, limit_validation: bool = False):
     return (x_train, y_train), (x_test, y_test)
 
 
+def _compiled(layers, optimizer, steps_per_execution: int):
+    import keras
+
+    model = keras.Sequential(layers)
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
 def dense_net(optimizer, steps_per_execution: int = 1):
+    """Lab 01's (and the deck's) network."""
     import keras
 
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28)),
-            keras.layers.Flatten(),
-            keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dropout(0.2),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
-    return model
+    layers = [
+        keras.Input(shape=(28, 28)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dropout(0.2),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+    return _compiled(layers, optimizer, steps_per_execution)
 
 
-def convnet(optimizer, steps_per_execution: int = 1, policy: str | None = None):
+def convnet(optimizer, steps_per_execution: int = 1):
+    """Lab 02's network, which is also the Keras example's."""
     import keras
 
-    if policy:
-        keras.mixed_precision.set_global_policy(policy)
-
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(2),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(2),
-            keras.layers.Flatten(),
-            keras.layers.Dropout(0.5),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
-    return model
+    layers = [
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+    return _compiled(layers, optimizer, steps_per_execution)
 
 
 def recipe(name: str) -> Recipe:
@@ -124,7 +120,7 @@ def recipe(name: str) -> Recipe:
     if name == "lab02":
         return Recipe(
             "lab02",
-            lambda: convnet(lab02_optimizer(), LAB02["spe"], LAB02.get("policy")),
+            lambda: convnet(lab02_optimizer(), LAB02["spe"]),
             lambda: _mnist(True, "float32"),
             _array_fit(batch_size=LAB02["batch"]),
             LAB02["epochs"],

@@ -21,8 +21,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from dlkit.fetch import inspect
     from dlkit.registry import registry
+    from dlkit.status import inspect
     from dlkit.verify import describe_size
 
     headers = ["name", "file", "status", "size", "source", "licence"]

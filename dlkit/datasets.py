@@ -14,8 +14,10 @@ import numpy as np
 
 from dlkit.errors import DatasetUnavailable
 from dlkit.fetch import locate
-from dlkit.image_folder import load_image_folder  # noqa: F401 (part of this module's API)
+from dlkit.image_folder import load_image_folder
 from dlkit.registry import get_entry
+
+__all__ = ["load_embedded_mnist", "load_image_folder", "load_mnist"]
 
 EMBEDDED_MNIST = "mnist_subset.npz"
 FALLBACKS = (None, "embedded")

@@ -17,8 +17,8 @@ from importlib import resources
 
 from dlkit import locations
 from dlkit.errors import CacheNotWritable
-from dlkit.fetch import inspect
 from dlkit.registry import registry
+from dlkit.status import inspect
 
 MINIMUM_TENSORFLOW = (2, 16)
 EMBEDDED_MNIST_SHA256 = "467019c3b54d9f04eb43c13ace0531bb49f8483c2f3dc3fc8e02c0692b11e791"

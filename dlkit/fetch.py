@@ -119,9 +119,7 @@ def _download(entry: RegistryEntry, file: RegistryFile) -> Located:
         cached = _verified_cache_copy(entry, file)  # another process may have fetched it
         if cached is not None:
             return cached
-        downloader = pooch.HTTPDownloader(
-            progressbar=sys.stderr.isatty() and _has_tqdm(), timeout=DOWNLOAD_TIMEOUT_SECONDS
-        )
+        downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), timeout=DOWNLOAD_TIMEOUT_SECONDS)
         try:
             pooch.retrieve(
                 file.url,
@@ -226,45 +224,6 @@ def unavailable_message(entry: RegistryEntry, file: RegistryFile, reason: str) -
     )
 
 
-def _has_tqdm() -> bool:
-    try:
-        import tqdm  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _short(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text if len(text) < 200 else text[:197] + "..."
-
-
-@dataclass(frozen=True)
-class FileStatus:
-    """What ``inspect`` found for a file: "verified", "corrupt" or "missing", and where."""
-
-    status: str
-    path: Path | None
-    detail: str
-
-
-def inspect(entry: RegistryEntry, file: RegistryFile) -> FileStatus:
-    """Where ``file`` is and whether it verifies, looking where ``locate`` looks but changing
-    nothing and downloading nothing (for ``dlkit datasets`` and ``dlkit doctor``)."""
-    candidates = []
-    user_folder = locations.user_folder(entry.kind)
-    if user_folder is not None:
-        candidates.append((user_folder / file.filename, f"${locations.USER_FOLDER_VARIABLES[entry.kind]}"))
-    candidates.append((locations.cache_folder(entry.kind) / file.filename, "dlkit cache"))
-    candidates.append((locations.keras_cache_folder(file.keras_subdir) / file.filename, "Keras cache"))
-    first_problem = None
-    for path, where in candidates:
-        if not path.exists():
-            continue
-        try:
-            version = identify(path, file)
-        except VerificationError as error:
-            first_problem = first_problem or FileStatus("corrupt", path, f"{where}: {error}")
-            continue
-        return FileStatus("verified", path, f"{where}: {version.name}")
-    return first_problem or FileStatus("missing", None, f"`dlkit fetch {entry.name}` gets it")

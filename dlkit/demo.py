@@ -46,8 +46,15 @@ def find_labs(folder: Path | None = None) -> list[Path]:
     or the copy installed with the package."""
     if folder is None:
         checkout_labs = Path(__file__).resolve().parent.parent / "labs"
-        folder = checkout_labs if checkout_labs.is_dir() else Path(str(resources.files("dlkit.labs")))
+        folder = checkout_labs if checkout_labs.is_dir() else installed_labs()
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def installed_labs() -> Path:
+    """Where ``pip install .`` puts the labs: ``dlkit/labs`` inside the installed package. (Asked
+    of the ``dlkit`` package: ``dlkit.labs`` has no ``__init__`` and would come back as a
+    MultiplexedPath, which is not a folder name.)"""
+    return Path(str(resources.files("dlkit").joinpath("labs")))
 
 
 @contextmanager

@@ -71,6 +71,8 @@ def test_doctor_passes_here_and_fails_when_the_cache_is_unwritable(tmp_path, mon
         "Runs offline",
     ):
         assert expected in report
+    assert "01-02 in the quick profile (embedded MNIST" in report  # nothing fetched in this test
+    assert "04 in the quick profile, random weights" in report
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(blocker / "cache"))

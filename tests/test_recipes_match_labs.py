@@ -34,7 +34,7 @@ def training_source(lab: str) -> str:
                 "learning_rate={learning_rate}",
                 "full={epochs}",
                 "steps_per_execution={spe}",
-                "validation_split=0.1",
+                "validation_split={validation_split}",
             ],
         ),
         (
@@ -45,7 +45,7 @@ def training_source(lab: str) -> str:
                 "CosineDecay({learning_rate}",
                 "full={epochs}",
                 "steps_per_execution={spe}",
-                "validation_split=0.1",
+                "validation_split={validation_split}",
             ],
         ),
     ],

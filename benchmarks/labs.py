@@ -29,7 +29,7 @@ def run_one(notebook: Path, out: Path) -> dict:
     """Executed in the child process: run the lab and report what it printed and its peak RSS."""
     import nbformat
 
-    from dlkit.demo import run_lab
+    from dlkit.demo import notebook_text, run_lab
 
     result = run_lab(notebook, out)
     text = "" if result.notebook is None else notebook_text(nbformat.read(result.notebook, as_version=4))
@@ -43,12 +43,6 @@ def run_one(notebook: Path, out: Path) -> dict:
         "embedded_data": EMBEDDED in text,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
-
-
-def notebook_text(notebook) -> str:
-    from dlkit.demo import notebook_text as text
-
-    return text(notebook)
 
 
 def main() -> None:

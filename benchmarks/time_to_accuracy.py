@@ -151,7 +151,7 @@ def main() -> None:
         table.append((pair, reference, lab, runs))
 
     print(
-        "\n| pair | recipe | median s to target | reached | final accuracy (median) | epochs | "
+        "\n| pair | recipe | median s to target | reached | accuracy when stopped (median) | epochs | "
         "images/s | training GFLOP/s | peak RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|")

@@ -13,6 +13,7 @@ nothing trained on it is a transfer-learning result.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from dlkit.errors import DlkitError, FileUnavailable
 from dlkit.fetch import LABELS, locate
+from dlkit.profiles import current_profile
 from dlkit.registry import get_entry
 
 
@@ -51,10 +53,6 @@ def requested_weights() -> str | None:
     """The weights a lab should load: "imagenet", or None (random) when asked for explicitly —
     by the quick profile (CI, ``dlkit demo``) or by ``DLKIT_PRETRAINED_WEIGHTS=random`` (to time
     the full profile on a machine without the ImageNet files)."""
-    import os
-
-    from dlkit.profiles import current_profile
-
     if current_profile().quick or os.environ.get(RANDOM_WEIGHTS_VARIABLE, "").lower() == "random":
         return None
     return "imagenet"

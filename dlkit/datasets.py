@@ -64,11 +64,10 @@ def load_mnist(
             raise
         arrays = load_embedded_mnist()
         if verbose:
-            reason = str(error).split(": ", 1)[-1].split(". Ways out")[0]
             print(
                 f"MNIST: using dlkit's embedded subset ({len(arrays[0][0]):,} train / "
                 f"{len(arrays[1][0]):,} test images) because the full set is unavailable "
-                f"({reason}); `dlkit fetch mnist` gets the full set."
+                f"({error.reason}); `dlkit fetch mnist` gets the full set."
             )
         return arrays
     if verbose:

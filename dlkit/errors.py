@@ -18,7 +18,15 @@ class VerificationError(DlkitError):
 
 
 class FileUnavailable(DlkitError):
-    """A registry file is nowhere on this machine and could not be downloaded."""
+    """A registry file is nowhere on this machine and could not be downloaded.
+
+    ``reason`` is the short why (e.g. "download failed: connection refused"); the message adds
+    the file, its size and the ways out.
+    """
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class DatasetUnavailable(FileUnavailable):

@@ -87,7 +87,7 @@ def locate(
 
     if not download or locations.offline():
         reason = "downloads are off (DLKIT_OFFLINE is set)" if download else "download not asked"
-        raise _unavailable(entry)(unavailable_message(entry, file, reason))
+        raise _unavailable(entry)(unavailable_message(entry, file, reason), reason)
     return _download(entry, file)
 
 
@@ -129,9 +129,8 @@ def _download(entry: RegistryEntry, file: RegistryFile) -> Located:
                 downloader=downloader,
             )
         except Exception as error:  # network errors come from requests, hash errors as ValueError
-            raise _unavailable(entry)(
-                unavailable_message(entry, file, f"download failed: {_short(error)}")
-            ) from error
+            reason = f"download failed: {_short(error)}"
+            raise _unavailable(entry)(unavailable_message(entry, file, reason), reason) from error
         target = folder / file.filename
         return Located(target, identify(target, file), "download")
 

@@ -1,4 +1,5 @@
-"""The ``dlkit`` command: fetch, datasets, doctor, demo. Errors print as one readable line."""
+"""The ``dlkit`` command: fetch, datasets, doctor, demo, ponies, student-copy. Errors print as one
+readable line."""
 
 from __future__ import annotations
 
@@ -51,23 +52,41 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(check.broken for check in checks) else 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from dlkit.demo import find_labs, run_demo
+def cmd_student_copy(args: argparse.Namespace) -> int:
+    from dlkit.demo import select_labs
+    from dlkit.student_copy import write_student_copies
 
-    labs = find_labs(args.labs)
-    if args.only:
-        labs = [lab for lab in labs if any(lab.stem.startswith(prefix) for prefix in args.only)]
+    labs = select_labs(args.lab, args.labs)
+    if not labs:
+        raise DlkitError(f"no lab notebooks (NN_name.ipynb) found in {args.labs or 'labs/'}")
+    for path in write_student_copies(labs, args.out):
+        print(f"wrote {path}")
+    print(f"{len(labs)} student cop{'y' if len(labs) == 1 else 'ies'} in {args.out.resolve()}: "
+          "solutions replaced by stubs, outputs cleared.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dlkit.demo import run_demo, select_labs
+    from dlkit.machine import describe_machine
+    from dlkit.report import format_bytes, write_report
+
+    labs = select_labs(args.only, args.labs)
     if not labs:
         raise DlkitError(f"no lab notebooks (NN_name.ipynb) found in {args.labs or 'labs/'}")
     out = args.out.resolve()
     print(f"Running {len(labs)} lab(s) in the {args.profile} profile; output in {out}")
     results = run_demo(out, labs, profile=args.profile, online=args.online)
-    rows = [[r.name, r.status, r.key_metric, f"{r.seconds:.1f}"] for r in results]
+    rows = [[r.name, r.status, r.key_metric, f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)]
+            for r in results]
     print()
-    print(format_table(["lab", "status", "key metric", "seconds"], rows))
+    print(format_table(["lab", "status", "key metric", "seconds", "peak memory"], rows))
     print(f"\nExecuted notebooks and figures: {out}")
     for result in results:
         print(f"  {result.name}: {result.notebook} ({len(result.figures)} figures)")
+    if args.report:
+        page = write_report(results, args.report.resolve(), describe_machine(), args.profile)
+        print(f"\nRehearsal report: {page}")
     failed = [r.name for r in results if r.status != "ok"]
     print(
         f"\n{len(results) - len(failed)} of {len(results)} labs ran cleanly."
@@ -137,10 +156,20 @@ def build_parser() -> argparse.ArgumentParser:
     ponies.add_argument("--size", type=int, default=150, help="picture width and height in pixels")
     ponies.set_defaults(run=cmd_ponies)
 
+    student = commands.add_parser(
+        "student-copy",
+        help="write the labs without their exercise solutions, for students",
+        description="Copy labs with every tagged solution replaced by its stub and all outputs cleared.",
+    )
+    student.add_argument("lab", nargs="*", metavar="LAB", help="lab prefix (e.g. 00) or .ipynb; default: all")
+    student.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the copies")
+    student.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")
+    student.set_defaults(run=cmd_student_copy)
+
     demo = commands.add_parser(
         "demo",
-        help="run every lab headless (quick profile) and print a summary",
-        description="Run the labs with nbclient and print lab, status, key metric and seconds.",
+        help="run every lab headless (quick profile) and print a summary; --report for an HTML page",
+        description="Run the labs with nbclient and print lab, status, key metric, seconds and peak memory.",
     )
     demo.add_argument(
         "--out",
@@ -152,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")
     demo.add_argument("--only", nargs="+", metavar="PREFIX", help="run only labs starting so, e.g. 00")
     demo.add_argument("--online", action="store_true", help="allow downloads (off by default)")
+    demo.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write DIR/report.html: status, time, accuracy, memory, figures and machine, one page",
+    )
     demo.set_defaults(run=cmd_demo)
     return parser
 

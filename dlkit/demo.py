@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from dlkit.errors import DlkitError
+
 HEADLINE = re.compile(
     r"^(Test accuracy[^:\n]*|Train-validation gap[^:\n]*|Deck numbers reproduced): (.+)$", re.MULTILINE
 )
@@ -35,6 +37,7 @@ class LabResult:
     headlines: dict[str, str] = field(default_factory=dict)
     notebook: Path | None = None
     figures: list[Path] = field(default_factory=list)
+    peak_memory_bytes: int | None = None  # the kernel's peak resident memory, where the OS tells
 
     @property
     def key_metric(self) -> str:
@@ -48,6 +51,25 @@ def find_labs(folder: Path | None = None) -> list[Path]:
         checkout_labs = Path(__file__).resolve().parent.parent / "labs"
         folder = checkout_labs if checkout_labs.is_dir() else installed_labs()
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+
+
+def select_labs(names: list[str] | None, folder: Path | None = None) -> list[Path]:
+    """The labs named by ``names``: notebook paths, or prefixes of the labs in ``folder`` ("01" or
+    "01_mnist"); every lab when ``names`` is empty. A name that matches nothing is an error."""
+    labs = find_labs(folder)
+    if not names:
+        return labs
+    chosen = []
+    for name in names:
+        if name.endswith(".ipynb") and Path(name).is_file():
+            matches = [Path(name)]
+        else:
+            matches = [lab for lab in labs if lab.stem.startswith(name)]
+        if not matches:
+            known = ", ".join(lab.stem for lab in labs) or "none"
+            raise DlkitError(f"no lab matches {name!r} (labs: {known})")
+        chosen += [lab for lab in matches if lab not in chosen]
+    return chosen
 
 
 def installed_labs() -> Path:
@@ -73,9 +95,13 @@ def _environment(**values: str) -> Iterator[None]:
 
 def notebook_text(notebook) -> str:
     """Everything the notebook printed (stdout and stderr streams), in cell order."""
+    return notebook_text_of_cells(notebook.cells)
+
+
+def notebook_text_of_cells(cells) -> str:
     return "\n".join(
         output.get("text", "")
-        for cell in notebook.cells
+        for cell in cells
         if cell.cell_type == "code"
         for output in cell.get("outputs", [])
         if output.get("output_type") == "stream"
@@ -95,6 +121,32 @@ def _save_figures(notebook, folder: Path) -> list[Path]:
     return figures
 
 
+PEAK_MEMORY_PROBE = """
+try:
+    import resource as _resource, sys as _sys
+    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+    print("peak-bytes", _peak if _sys.platform == "darwin" else _peak * 1024)  # kB on Linux
+except Exception:
+    print("peak-bytes unknown")
+"""
+
+
+def _kernel_peak_memory(client) -> int | None:
+    """Ask the still-running kernel for its peak resident memory (Linux and macOS)."""
+    from nbformat.v4 import new_code_cell
+
+    probe = new_code_cell(PEAK_MEMORY_PROBE)
+    client.nb.cells.append(probe)  # nbclient stores each executed cell back at its index
+    try:
+        client.execute_cell(probe, len(client.nb.cells) - 1, store_history=False)
+    except Exception:  # a kernel that died or hangs has no answer; the report says "unknown"
+        return None
+    finally:
+        client.nb.cells.pop()
+    words = notebook_text_of_cells([probe]).split()
+    return int(words[1]) if len(words) == 2 and words[1].isdigit() else None
+
+
 def run_lab(notebook_path: Path, out: Path) -> LabResult:
     """Execute one lab in ``out/<lab name>/`` and collect its results."""
     import nbformat
@@ -112,19 +164,23 @@ def run_lab(notebook_path: Path, out: Path) -> LabResult:
         resources={"metadata": {"path": str(workdir)}},
     )
     started = time.perf_counter()
-    status = "ok"
-    try:
-        client.execute(stderr=subprocess.DEVNULL)  # TensorFlow's C++ logs; Python's stderr still shows
-    except CellExecutionError as error:
-        status = f"failed: {error.ename}: {error.evalue}"[:160]
-    except CellTimeoutError:
-        status = f"failed: a cell ran over {CELL_TIMEOUT_SECONDS} s"
-    seconds = time.perf_counter() - started
+    status, peak = "ok", None
+    with client.setup_kernel(stderr=subprocess.DEVNULL):  # TensorFlow's C++ logs; Python's still show
+        try:
+            for index, cell in enumerate(notebook.cells):
+                client.execute_cell(cell, index)
+        except CellExecutionError as error:
+            status = f"failed: {error.ename}: {error.evalue}"[:160]
+        except CellTimeoutError:
+            status = f"failed: a cell ran over {CELL_TIMEOUT_SECONDS} s"
+        seconds = time.perf_counter() - started
+        if not status.startswith("failed: a cell ran over"):
+            peak = _kernel_peak_memory(client)
     executed = workdir / notebook_path.name
     nbformat.write(notebook, executed)
     headlines = dict(HEADLINE.findall(notebook_text(notebook)))
     figures = _save_figures(notebook, workdir / "figures")
-    return LabResult(name, status, seconds, headlines, executed, figures)
+    return LabResult(name, status, seconds, headlines, executed, figures, peak)
 
 
 def run_demo(

@@ -1,8 +1,10 @@
 """``dlkit doctor``: what this machine can run, and what is broken.
 
 Reports Python, TensorFlow, Keras and its backend, CPU/GPU devices, dlkit's cache folder and its
-free space, and which registry files are available offline. Anything marked broken makes the
-command exit non-zero, so a rehearsal script can stop on it.
+free space, and which registry files are available offline; then what the runtime can do (GPU or
+TPU, memory, the ``tf.distribute`` strategy the labs will use) and which labs can run in the full
+profile here, in roughly what time. Anything marked broken makes the command exit non-zero, so a
+rehearsal script can stop on it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from importlib import resources
 
 from dlkit import locations
 from dlkit.errors import CacheNotWritable
+from dlkit.machine import Machine, describe_machine
 from dlkit.registry import registry
+from dlkit.runtime import STRATEGY_OF_KIND, choose_kind
 from dlkit.status import inspect
 
 MINIMUM_TENSORFLOW = (2, 16)
@@ -35,6 +39,20 @@ class Check:
 
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+
+
+def versions_line() -> str:
+    """One line naming what a lab runs on, e.g. for the first cell of a notebook."""
+    import keras
+    import tensorflow as tf
+
+    import dlkit
+
+    devices = ", ".join(device.device_type for device in tf.config.list_physical_devices())
+    return (
+        f"dlkit {dlkit.__version__} | Python {platform.python_version()} | TensorFlow {tf.__version__} "
+        f"| Keras {keras.__version__} | devices: {devices}"
+    )
 
 
 def python_checks() -> list[Check]:
@@ -111,6 +129,63 @@ def offline_summary() -> Check:
     return Check("Runs offline", "; ".join(labs))
 
 
+@dataclass(frozen=True)
+class LabCost:
+    """One lab's full profile as measured on the reference machine (README, "Measured figures")."""
+
+    name: str
+    seconds: float
+    peak_bytes: float
+
+
+REFERENCE_CORES = 2  # x86_64, 2 cores, 24 GiB, no GPU: `python benchmarks/labs.py`
+FULL_PROFILE_COSTS = (
+    LabCost("00 foundations", 15, 0.9e9),
+    LabCost("01 dense net", 12, 1.2e9),
+    LabCost("02 ConvNet", 43, 1.2e9),
+    LabCost("03 ponies", 167, 1.7e9),
+    LabCost("04 VGG16", 642, 2.7e9),
+)
+MEMORY_MARGIN = 1.3  # the rest of the machine (browser, Jupyter) needs room too
+
+
+def _rough_duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    return f"{round(seconds / 60):.0f} min"
+
+
+def full_profile_estimate(cost: LabCost, machine: Machine) -> str:
+    """How long ``cost``'s lab should take here in the full profile, or why it cannot run."""
+    if machine.memory_bytes and machine.memory_bytes < cost.peak_bytes * MEMORY_MARGIN:
+        return (f"not here: needs about {cost.peak_bytes / 1e9:.1f} GB of memory, this machine has "
+                f"{machine.memory_bytes / 1e9:.1f} GB; use the quick profile")
+    reference = _rough_duration(cost.seconds)
+    if machine.gpus or machine.tpu:
+        return f"under {reference} (that is on {REFERENCE_CORES} CPU cores; the accelerator is faster)"
+    fastest = cost.seconds * REFERENCE_CORES / max(machine.cores, 1)
+    if machine.cores >= REFERENCE_CORES:
+        low, high = _rough_duration(fastest), reference
+        return f"about {low}" if low == high else f"about {low} to {high}"
+    return f"about {_rough_duration(fastest)} (slower than the {REFERENCE_CORES}-core reference)"
+
+
+def runtime_checks(machine: Machine | None = None) -> list[Check]:
+    """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times."""
+    machine = machine or describe_machine()
+    kind = choose_kind(machine.tpu is not None, len(machine.gpus), 1)
+    accelerator = "; ".join(machine.gpus) or machine.tpu or "none: the labs train on the CPU"
+    memory = f"{machine.memory_bytes / 1e9:.1f} GB" if machine.memory_bytes else "unknown"
+    checks = [
+        Check("Accelerator", accelerator),
+        Check("Memory", f"{memory}, {machine.cores} CPU cores"),
+        Check("Labs will use", STRATEGY_OF_KIND[kind]),
+    ]
+    for cost in FULL_PROFILE_COSTS:
+        checks.append(Check(f"Full profile, {cost.name}", full_profile_estimate(cost, machine)))
+    return checks
+
+
 def run_checks() -> list[Check]:
     """Every check, in the order the report prints them."""
     return [
@@ -120,6 +195,7 @@ def run_checks() -> list[Check]:
         embedded_data_check(),
         *registry_checks(),
         offline_summary(),
+        *runtime_checks(),
     ]
 
 

@@ -7,13 +7,17 @@
   (compute capability 7.0 or newer);
 - otherwise the default strategy on the CPU, in float32.
 
-A lab builds and compiles its model inside the scope and scales its batch size::
+A lab adds one line to its setup; the strategy then becomes the notebook's default (through
+``tf.distribute.experimental_set_strategy``, made for interactive sessions), so every model the
+lab builds and compiles afterwards lives in its scope. The lab scales its batch size::
 
     runtime = pick_runtime()
-    with runtime.scope():
-        model = build_model()
-        model.compile(...)
+    model = build_model()
+    model.compile(...)
     model.fit(x, y, batch_size=runtime.global_batch_size(128))
+
+A script that wants no global state passes ``make_default=False`` and uses
+``with runtime.scope():`` around building and compiling.
 """
 
 from __future__ import annotations
@@ -67,28 +71,54 @@ def _has_tensor_cores(gpu) -> bool:
     return tuple(capability) >= (7, 0)
 
 
-def pick_runtime(mixed_precision: bool = True) -> Runtime:
+def choose_kind(tpu: bool, gpus: int, logical_cpus: int) -> str:
+    """The decision itself: "TPU", "GPUs" (Mirrored), "CPUs" (Mirrored over logical CPUs set up on
+    purpose), or "GPU"/"CPU" (the default strategy)."""
+    if tpu:
+        return "TPU"
+    if gpus > 1:
+        return "GPUs"
+    if logical_cpus > 1 and not gpus:
+        return "CPUs"
+    return "GPU" if gpus else "CPU"
+
+
+STRATEGY_OF_KIND = {
+    "TPU": "TPUStrategy, bfloat16 mixed precision",
+    "GPUs": "MirroredStrategy over the GPUs, float16 mixed precision where they have tensor cores",
+    "CPUs": "MirroredStrategy over the logical CPUs",
+    "GPU": "default strategy on the GPU, float16 mixed precision if it has tensor cores",
+    "CPU": "default strategy on the CPU, float32",
+}
+
+
+def pick_runtime(mixed_precision: bool = True, make_default: bool = True) -> Runtime:
     """The best strategy for this machine; turns on mixed precision where it pays off (set
-    ``mixed_precision=False`` to stay in float32)."""
+    ``mixed_precision=False`` to stay in float32). With ``make_default`` (the labs' way) a
+    distributing strategy becomes the default for everything built afterwards; running it again
+    replaces the previous choice."""
     import keras
     import tensorflow as tf
 
     tpu = _tpu_strategy()
-    if tpu is not None:
+    gpus = tf.config.list_physical_devices("GPU")
+    cpus = tf.config.list_logical_devices("CPU")
+    kind = choose_kind(tpu is not None, len(gpus), len(cpus))
+    policy = None
+    if kind == "TPU":
+        strategy = tpu
         policy = "mixed_bfloat16" if mixed_precision else None
-        kind, strategy = "TPU", tpu
+    elif kind == "GPUs":
+        strategy = tf.distribute.MirroredStrategy()
+    elif kind == "CPUs":
+        strategy = tf.distribute.MirroredStrategy([d.name for d in cpus])
     else:
-        gpus = tf.config.list_physical_devices("GPU")
-        cpus = tf.config.list_logical_devices("CPU")
-        policy = None
-        if len(gpus) > 1:
-            kind, strategy = "GPUs", tf.distribute.MirroredStrategy()
-        elif len(cpus) > 1 and not gpus:
-            kind, strategy = "CPUs", tf.distribute.MirroredStrategy([d.name for d in cpus])
-        else:
-            kind, strategy = ("GPU" if gpus else "CPU"), tf.distribute.get_strategy()
-        if gpus and mixed_precision and all(_has_tensor_cores(gpu) for gpu in gpus):
-            policy = "mixed_float16"
+        strategy = tf.distribute.get_strategy()
+    if kind in ("GPU", "GPUs") and mixed_precision and all(_has_tensor_cores(gpu) for gpu in gpus):
+        policy = "mixed_float16"
     if policy:
         keras.mixed_precision.set_global_policy(policy)
+    if make_default:
+        # None for one device: leaves (or puts back) TensorFlow's own default strategy.
+        tf.distribute.experimental_set_strategy(None if kind in ("CPU", "GPU") else strategy)
     return Runtime(strategy, kind, policy)

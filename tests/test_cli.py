@@ -10,7 +10,9 @@ import pytest
 from dlkit.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["fetch"], ["datasets"], ["doctor"], ["demo"]])
+@pytest.mark.parametrize(
+    "command", [[], ["fetch"], ["datasets"], ["doctor"], ["demo"], ["ponies"], ["student-copy"]]
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as caught:
         main([*command, "--help"])
@@ -69,6 +71,8 @@ def test_doctor_passes_here_and_fails_when_the_cache_is_unwritable(tmp_path, mon
         "GB free",
         "Embedded MNIST",
         "Runs offline",
+        "Labs will use",
+        "Full profile, 03 ponies",
     ):
         assert expected in report
     assert "01-02 in the quick profile (embedded MNIST" in report  # nothing fetched in this test

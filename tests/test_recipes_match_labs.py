@@ -30,7 +30,7 @@ def training_source(lab: str) -> str:
             "01_mnist_dense.ipynb",
             recipes.LAB01,
             [
-                "batch_size={batch}",
+                "global_batch_size({batch})",
                 "learning_rate={learning_rate}",
                 "full={epochs}",
                 "steps_per_execution={spe}",
@@ -41,7 +41,7 @@ def training_source(lab: str) -> str:
             "02_mnist_cnn.ipynb",
             recipes.LAB02,
             [
-                "batch_size={batch}",
+                "global_batch_size({batch})",
                 "CosineDecay({learning_rate}",
                 "full={epochs}",
                 "steps_per_execution={spe}",

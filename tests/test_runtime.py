@@ -1,5 +1,6 @@
-"""pick_runtime: the default strategy on one CPU, MirroredStrategy over several devices, and a lab
-model trained under it reaching the same accuracy band as on one device.
+"""pick_runtime: the default strategy on one CPU, MirroredStrategy over several devices, and lab
+01's own model (its cell, read from the notebook) built after the lab's one added line, trained
+under it, reaching the same accuracy band as on one device.
 
 TensorFlow fixes its devices when first used, so the two-device run happens in a fresh process
 that splits this machine's CPU into two logical devices before anything else.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 TRAIN = """
 import json, sys
@@ -18,31 +20,36 @@ if sys.argv[1] == "2":
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras
+import nbformat
 from dlkit.datasets import load_embedded_mnist
 from dlkit.runtime import pick_runtime
 
 keras.utils.set_random_seed(0)
 (x, y), (x_test, y_test) = load_embedded_mnist()
 x, x_test = x[:6000].astype("float32") / 255, x_test.astype("float32") / 255
-runtime = pick_runtime()
-with runtime.scope():
-    model = keras.Sequential([
-        keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dropout(0.2), keras.layers.Dense(10, activation="softmax"),
-    ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-model.fit(x, y[:6000], epochs=3, batch_size=runtime.global_batch_size(32), verbose=0)
+runtime = pick_runtime()  # the lab's added line: what follows is built for the chosen strategy
+lab = nbformat.read(sys.argv[2], as_version=4)
+[model_cell] = [cell.source for cell in lab.cells if 'name="hello_mnist"' in cell.source]
+namespace = {"keras": keras}
+exec(model_cell, namespace)
+model = namespace["model"]
+model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+model.fit(x, y[:6000], epochs=3, batch_size=runtime.global_batch_size(128), verbose=0)
 accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
 print(json.dumps({
     "kind": runtime.kind, "strategy": type(runtime.strategy).__name__, "replicas": runtime.replicas,
-    "batch": runtime.global_batch_size(32), "accuracy": accuracy,
+    "batch": runtime.global_batch_size(128), "accuracy": accuracy,
+    "variables": type(model.weights[0].value).__name__,
 }))
 """
+
+LAB_01 = Path(__file__).resolve().parents[1] / "labs" / "01_mnist_dense.ipynb"
 
 
 def train(devices: int) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", TRAIN, str(devices)], capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", TRAIN, str(devices), str(LAB_01)], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -50,8 +57,10 @@ def train(devices: int) -> dict:
 
 def test_one_cpu_gets_the_default_strategy_and_two_logical_cpus_a_mirrored_one():
     single, mirrored = train(1), train(2)
-    assert (single["kind"], single["replicas"], single["batch"]) == ("CPU", 1, 32)
+    assert (single["kind"], single["replicas"], single["batch"]) == ("CPU", 1, 128)
     assert (mirrored["kind"], mirrored["strategy"], mirrored["replicas"]) == ("CPUs", "MirroredStrategy", 2)
-    assert mirrored["batch"] == 64  # the global batch grows with the replicas
+    assert mirrored["batch"] == 256  # the global batch grows with the replicas
+    assert mirrored["variables"] == "MirroredVariable"  # one copy per device, kept in sync
+    assert single["variables"] != "MirroredVariable"
     assert single["accuracy"] > 0.88 and mirrored["accuracy"] > 0.88
     assert abs(single["accuracy"] - mirrored["accuracy"]) < 0.03

@@ -1,0 +1,225 @@
+"""dlkit.check: every checker passes a right answer and gives a hint (never the answer) for the
+usual wrong ones."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from dlkit import check
+from dlkit.convolution import conv2d_valid, max_pool
+
+
+def verdict_of(checker, *args, **kwargs):
+    return checker.judge(*args, **kwargs)
+
+
+def assert_hint(verdict, *words):
+    assert not verdict.passed, verdict.message
+    for word in words:
+        assert word in verdict.message, verdict.message
+
+
+# Lab 00 ------------------------------------------------------------------------------------------
+
+
+def test_conv2d_valid_passes_a_correct_loop_and_names_the_usual_slips():
+    def loop(image, kernel):
+        h, w = kernel.shape
+        out = np.zeros((image.shape[0] - h + 1, image.shape[1] - w + 1))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = (image[i : i + h, j : j + w] * kernel).sum()
+        return out
+
+    assert verdict_of(check.conv2d_valid, loop).passed
+    assert_hint(verdict_of(check.conv2d_valid, lambda i, k: loop(i, k[::-1, ::-1])), "flipped")
+    assert_hint(verdict_of(check.conv2d_valid, lambda i, k: loop(i, k) / k.size), "divided")
+    assert_hint(verdict_of(check.conv2d_valid, lambda i, k: loop(np.pad(i, 1), k)), "shape")
+    assert_hint(verdict_of(check.conv2d_valid, lambda i, k: None), "returns None")
+    assert_hint(verdict_of(check.conv2d_valid, lambda i, k: loop(i, k) + 1), "some numbers are not")
+
+
+def test_max_pool_passes_the_reference_and_catches_dropped_edges_and_a_zero_start():
+    def no_edges(fmap, size=2, stride=2):
+        rows, columns = (fmap.shape[0] - size) // stride + 1, (fmap.shape[1] - size) // stride + 1
+        return np.array([[fmap[i * stride : i * stride + size, j * stride : j * stride + size].max()
+                          for j in range(columns)] for i in range(rows)])
+
+    def zero_start(fmap, size=2, stride=2):
+        return np.maximum(max_pool(fmap, size, stride), 0)
+
+    assert verdict_of(check.max_pool, max_pool).passed
+    assert_hint(verdict_of(check.max_pool, no_edges), "edge")
+    assert_hint(verdict_of(check.max_pool, zero_start), "negative")
+    assert_hint(verdict_of(check.max_pool, lambda fmap, size=2, stride=2: max_pool(fmap)), "stride")
+
+
+def test_a_stub_or_a_crash_is_a_hint_not_an_exception(capsys):
+    def stub(image, kernel):
+        raise NotImplementedError
+
+    assert_hint(verdict_of(check.conv2d_valid, stub), "fill in")
+    assert_hint(verdict_of(check.parameter_count, ...), "fill in")
+    assert_hint(verdict_of(check.conv2d_valid, lambda i, k: i @ np.ones(7)), "ValueError")
+    check.conv2d_valid(conv2d_valid)  # the lab's call prints and returns nothing
+    assert capsys.readouterr().out.startswith("✅ Passed:")
+
+
+# Lab 01 ------------------------------------------------------------------------------------------
+
+
+def dense_net(*hidden, output_activation="softmax", compiled=True):
+    model = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten()]
+        + [keras.layers.Dense(units, activation=activation) for units, activation in hidden]
+        + [keras.layers.Dense(10, activation=output_activation)]
+    )
+    if compiled:
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_deeper_network_wants_two_nonlinear_hidden_layers_a_softmax_vote_and_a_compile():
+    assert verdict_of(check.deeper_network, dense_net((128, "relu"), (64, "relu"))).passed
+    assert_hint(verdict_of(check.deeper_network, dense_net((128, "relu"))), "add one more")
+    assert_hint(verdict_of(check.deeper_network, dense_net((128, "relu"), (64, None))), "no activation")
+    assert_hint(
+        verdict_of(check.deeper_network, dense_net((128, "relu"), (64, "relu"), output_activation=None)),
+        "probabilities",
+    )
+    assert_hint(verdict_of(check.deeper_network, dense_net((128, "relu"), (64, "relu"), compiled=False)),
+                "compile")
+
+
+def test_parameter_count_knows_the_forgotten_biases_and_never_prints_the_number():
+    right = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+    assert verdict_of(check.parameter_count, right).passed
+    for wrong in (784 * 256 + 256 * 128 + 128 * 10, right + 1, right - 1290):
+        verdict = verdict_of(check.parameter_count, wrong)
+        assert_hint(verdict)
+        assert str(right) not in verdict.message.replace(",", "")
+    assert_hint(verdict_of(check.parameter_count, 784 * 256 + 256 * 128 + 128 * 10), "biases")
+    assert_hint(verdict_of(check.parameter_count, "lots"), "whole number")
+
+
+# Lab 02 ------------------------------------------------------------------------------------------
+
+
+def test_conv_output_shape_explains_valid_convolutions_and_keras_pooling():
+    model = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        keras.layers.Conv2D(32, 3), keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3), keras.layers.MaxPooling2D(2),
+    ])
+    assert verdict_of(check.conv_output_shape, model.output_shape[1:]).passed
+    assert_hint(verdict_of(check.conv_output_shape, (8, 8, 64)), "smaller")
+    assert_hint(verdict_of(check.conv_output_shape, (7, 7, 64)), "drops")
+    assert_hint(verdict_of(check.conv_output_shape, (6, 6, 3)), "filters")
+    assert_hint(verdict_of(check.conv_output_shape, (6, 6)), "three numbers")
+
+
+def convnet(head):
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(2),
+        head, keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_global_pooling_head_replaces_flatten_and_saves_weights():
+    baseline = convnet(keras.layers.Flatten())
+    pooled = convnet(keras.layers.GlobalAveragePooling2D())
+    verdict = verdict_of(check.global_pooling_head, pooled, baseline)
+    assert verdict.passed and "fewer weights" in verdict.message
+    assert_hint(verdict_of(check.global_pooling_head, baseline, baseline), "no GlobalAveragePooling2D")
+
+
+# Lab 03 ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pony_batch():
+    from dlkit.ponies import PONY_CLASSES, draw_pony
+
+    rng = np.random.default_rng(0)
+    return np.stack([draw_pony(kind, rng, size=64) for kind in PONY_CLASSES[:2]]).astype("float32")
+
+
+def augmenter(*layers):
+    return keras.Sequential(list(layers))
+
+
+def test_augmentation_accepts_believable_transforms_and_rejects_upside_down_ponies(pony_batch):
+    good = augmenter(keras.layers.RandomFlip("horizontal"), keras.layers.RandomZoom(0.2, seed=1))
+    assert verdict_of(check.augmentation, good, pony_batch).passed
+    upside_down = augmenter(keras.layers.RandomFlip("horizontal_and_vertical"), keras.layers.RandomZoom(0.2))
+    assert_hint(verdict_of(check.augmentation, upside_down, pony_batch), "upside down")
+    spinning = augmenter(keras.layers.RandomFlip("horizontal"), keras.layers.RandomRotation(0.5))
+    assert_hint(verdict_of(check.augmentation, spinning, pony_batch), "rotation")
+    rescaled = augmenter(keras.layers.Rescaling(1 / 255), keras.layers.RandomFlip("horizontal"))
+    assert_hint(verdict_of(check.augmentation, rescaled, pony_batch), "Rescaling")
+    assert_hint(verdict_of(check.augmentation, augmenter(keras.layers.RandomZoom(0.2)), pony_batch), "two")
+    idle = augmenter(keras.layers.RandomZoom(0.0), keras.layers.RandomTranslation(0.0, 0.0))
+    assert_hint(verdict_of(check.augmentation, idle, pony_batch), "unchanged")
+
+
+class History:
+    def __init__(self, **curves):
+        self.history = curves
+
+
+def test_overfitting_epoch_reads_the_validation_loss_not_the_training_loss():
+    history = History(
+        loss=[1.5, 1.0, 0.6, 0.3, 0.1],
+        val_loss=[1.6, 1.2, 1.1, 1.3, 1.6],
+        val_accuracy=[0.3, 0.4, 0.45, 0.5, 0.44],
+    )
+    assert verdict_of(check.overfitting_epoch, 3, history).passed
+    assert_hint(verdict_of(check.overfitting_epoch, 2, history), "counts epochs from 1")
+    assert_hint(verdict_of(check.overfitting_epoch, 4, history), "accuracy")
+    assert_hint(verdict_of(check.overfitting_epoch, 5, history), "training")
+
+
+# Lab 04 ------------------------------------------------------------------------------------------
+
+
+def test_feature_shape_halves_five_times_rounding_down():
+    assert verdict_of(check.feature_shape, (6, 6, 512)).passed
+    assert verdict_of(check.feature_shape, [4, 4, 512], image_size=150).passed
+    assert_hint(verdict_of(check.feature_shape, (7, 7, 512)), "round down")
+    assert_hint(verdict_of(check.feature_shape, (6, 6, 256)), "filters")
+
+
+@pytest.fixture(scope="module")
+def vgg16_model():
+    conv_base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
+    model = keras.Sequential([keras.Input((32, 32, 3)), conv_base, keras.layers.Flatten(),
+                              keras.layers.Dense(6, activation="softmax")])
+    return model, conv_base
+
+
+def unfreeze(model, conv_base, prefixes, rate=1e-5, base_trainable=True):
+    conv_base.trainable = base_trainable
+    if base_trainable:
+        for layer in conv_base.layers:
+            layer.trainable = layer.name.startswith(prefixes)
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy")
+
+
+def test_fine_tune_block4_wants_blocks_4_and_5_open_the_rest_frozen_and_a_low_rate(vgg16_model):
+    model, conv_base = vgg16_model
+    unfreeze(model, conv_base, ("block4", "block5"))
+    assert verdict_of(check.fine_tune_block4, model, conv_base).passed
+    unfreeze(model, conv_base, ("block5",))
+    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "block4_conv1", "still frozen")
+    unfreeze(model, conv_base, ("block3", "block4", "block5"))
+    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "block3")
+    unfreeze(model, conv_base, ("block4", "block5"), rate=1e-3)
+    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "learning rate")
+    unfreeze(model, conv_base, (), base_trainable=False)
+    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "conv_base.trainable = True")

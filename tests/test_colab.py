@@ -1,0 +1,90 @@
+"""Colab and fresh Jupyter: every lab opens with its badge and an install cell that installs dlkit
+from the repository where it is missing, does nothing where it is installed, and prints versions.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import colab_links  # noqa: E402  (the script that writes the badges and install cells)
+
+LABS = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
+NO_PIP = """
+import subprocess
+_run = subprocess.run
+def refuse_pip(command, *args, **kwargs):
+    assert "pip" not in command, f"pip was called: {command}"
+    return _run(command, *args, **kwargs)
+subprocess.run = refuse_pip
+"""
+
+
+def install_cell(lab: Path) -> str:
+    return nbformat.read(lab, as_version=4).cells[1].source
+
+
+def test_labs_and_readme_carry_the_repository_from_pyproject():
+    assert colab_links.stale_files(write=False) == [], "run: python tools/colab_links.py"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda path: path.stem)
+def test_each_lab_opens_with_its_own_badge_then_the_install_cell(lab):
+    notebook = nbformat.read(lab, as_version=4)
+    repo = colab_links.repository()
+    owner_and_name = repo.removeprefix("https://github.com/")
+    colab = f"https://colab.research.google.com/github/{owner_and_name}/blob/main/labs/{lab.name}"
+    assert f"]({colab})" in notebook.cells[0].source
+    assert notebook.cells[1].cell_type == "code"
+    assert f'DLKIT_REPOSITORY = "{repo}"' in notebook.cells[1].source
+    assert [c.cell_type for c in notebook.cells[:2]] == ["markdown", "code"]
+
+
+def test_where_dlkit_is_installed_the_cell_only_prints_versions():
+    result = subprocess.run([sys.executable, "-c", NO_PIP + install_cell(LABS[1])],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("dlkit 0.1.0 | Python ") and "TensorFlow" in result.stdout
+
+
+def site_packages_without_dlkit(tmp_path: Path) -> Path:
+    """This environment's packages (TensorFlow and all), minus dlkit: as on Colab."""
+    site = Path(next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()))
+    mirror = tmp_path / "site-packages"
+    mirror.mkdir()
+    for entry in site.iterdir():
+        if not entry.name.lower().startswith(("dlkit", "__editable__")):
+            (mirror / entry.name).symlink_to(entry)
+    return mirror
+
+
+def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_path):
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs the git checkout to install from")
+    env_dir = tmp_path / "fresh"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    repository = f"file://{ROOT}"  # what a teacher sets DLKIT_REPOSITORY to; here, this checkout
+    cell = install_cell(LABS[1]).replace(colab_links.repository(), repository)
+    environment = {**os.environ, "PYTHONPATH": str(site_packages_without_dlkit(tmp_path)),
+                   "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+    missing = subprocess.run([python, "-c", "import dlkit"], env=environment, capture_output=True,
+                             cwd=tmp_path)
+    assert missing.returncode != 0  # the fresh environment really lacks dlkit
+    installed = subprocess.run([python, "-c", cell], env=environment, capture_output=True, text=True,
+                               timeout=600, cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    assert installed.stdout.strip().splitlines()[-1].startswith("dlkit 0.1.0 | Python ")
+    again = subprocess.run([python, "-c", NO_PIP + cell], env=environment, capture_output=True, text=True,
+                           timeout=300, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]  # second run: installed, pip not called

@@ -1,0 +1,119 @@
+"""dlkit student-copy: solutions out, stubs in, outputs cleared; the student lab still runs and its
+checkers answer with hints; a markup slip is an error, never a leaked answer."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from dlkit.cli import main
+from dlkit.demo import find_labs
+from dlkit.student_copy import SolutionMarkupError, student_notebook, student_source
+
+SOLVED = '''\
+def area(width, height):
+    # STUB: raise NotImplementedError("Your turn")
+    # BEGIN SOLUTION
+    return width * height
+    # END SOLUTION
+
+
+check(area)'''
+
+
+def solution_cell(source: str):
+    cell = new_code_cell(source, outputs=[new_output("stream", name="stdout", text="the answer: 42\n")])
+    cell.metadata["tags"] = ["solution"]
+    return cell
+
+
+def test_a_solution_block_is_replaced_by_its_stub_at_the_comments_indentation():
+    assert student_source(SOLVED) == (
+        'def area(width, height):\n    raise NotImplementedError("Your turn")\n\n\ncheck(area)'
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("x = 1\n# BEGIN SOLUTION\nx = 2", "never closed"),
+        ("x = 1\n# END SOLUTION", "without"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", "inside another"),
+        ("answer = 42", "no # BEGIN SOLUTION"),
+    ],
+)
+def test_broken_markup_is_an_error(source, problem):
+    with pytest.raises(SolutionMarkupError, match=problem):
+        student_source(source, "lab, cell 3")
+
+
+def test_the_notebook_copy_clears_outputs_renames_tags_and_leaves_the_original_alone():
+    original = new_notebook(cells=[new_markdown_cell("# Lab"), solution_cell(SOLVED)])
+    copy = student_notebook(original)
+    assert copy.cells[1].outputs == [] and copy.cells[1].metadata["tags"] == ["exercise"]
+    assert "width * height" not in copy.cells[1].source
+    assert copy.metadata["dlkit"]["student_copy"]["exercises"] == 1
+    assert "width * height" in original.cells[1].source and original.cells[1].outputs
+
+
+def test_markers_in_an_untagged_cell_are_an_error_not_a_leak():
+    untagged = new_code_cell(SOLVED)
+    with pytest.raises(SolutionMarkupError, match="no 'solution' tag"):
+        student_notebook(new_notebook(cells=[untagged]), "lab.ipynb")
+
+
+def solution_lines(notebook) -> list[str]:
+    lines, inside = [], False
+    for cell in notebook.cells:
+        for line in cell.source.splitlines():
+            marker = line.strip()
+            if marker in ("# BEGIN SOLUTION", "# END SOLUTION"):
+                inside = marker == "# BEGIN SOLUTION"
+            elif inside and marker:
+                lines.append(marker)
+    return lines
+
+
+@pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)
+def test_every_lab_ends_with_two_to_four_exercises_whose_answers_stay_out_of_the_student_copy(lab):
+    instructor = nbformat.read(lab, as_version=4)
+    student = student_notebook(instructor, lab.name)
+    exercises = [i for i, cell in enumerate(student.cells) if "exercise" in cell.metadata.get("tags", [])]
+    assert 2 <= len(exercises) <= 4
+    assert "## Your turn" in "".join(c.source for c in student.cells[exercises[0] - 1 : exercises[0]])
+    exercise_lines = {line.strip() for i in exercises for line in student.cells[i].source.splitlines()}
+    answers = [line for line in solution_lines(instructor) if len(line) > 3 and not line.startswith("#")]
+    assert answers and not [line for line in answers if line in exercise_lines]
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            ast.parse(cell.source)
+            assert cell.outputs == []
+
+
+def test_the_student_copy_of_lab_00_runs_and_every_checker_gives_a_hint(tmp_path, capsys):
+    out = tmp_path / "students"
+    assert main(["student-copy", "00", "--out", str(out)]) == 0
+    assert "1 student copy" in capsys.readouterr().out
+    student = nbformat.read(out / "00_foundations.ipynb", as_version=4)
+    NotebookClient(student, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(stderr=subprocess.DEVNULL)
+    verdicts = [
+        output["text"] for cell in student.cells if "exercise" in cell.metadata.get("tags", [])
+        for output in cell.outputs if output.get("name") == "stdout"
+    ]
+    assert len(verdicts) == 2 and all(text.startswith("💡 Not yet: fill in") for text in verdicts)
+
+
+def test_student_copy_refuses_to_overwrite_the_labs_and_names_unknown_labs(tmp_path, capsys):
+    labs = find_labs()
+    assert main(["student-copy", "--out", str(labs[0].parent)]) == 1
+    assert "holds the labs themselves" in capsys.readouterr().err
+    assert main(["student-copy", "99", "--out", str(tmp_path)]) == 1
+    assert "no lab matches '99'" in capsys.readouterr().err
+    assert not list(Path(tmp_path).iterdir())

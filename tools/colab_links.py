@@ -1,0 +1,121 @@
+"""Write the Colab badges and the self-installing first cell into every lab and the README.
+
+The project's repository URL lives in one place, ``[project.urls] Repository`` in pyproject.toml.
+This script writes it into each lab (a badge under the title and the install cell that follows
+it) and into the README's table of badges. ``--check`` changes nothing and exits 1 when a lab or
+the README is out of date (the test suite runs it).
+
+    python tools/colab_links.py            # rewrite labs/*.ipynb and README.md
+    python tools/colab_links.py --check
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*$", re.MULTILINE)
+INSTALL_MARK = "# Setup: installs dlkit where it is missing"
+README_START, README_END = "<!-- colab-badges -->", "<!-- /colab-badges -->"
+
+INSTALL_CELL = '''\
+# Setup: installs dlkit where it is missing (Colab, a fresh Jupyter); does nothing where it is there.
+DLKIT_REPOSITORY = "{repository}"
+
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("dlkit") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"dlkit @ git+{{DLKIT_REPOSITORY}}"],
+                   check=True)
+    importlib.invalidate_caches()
+
+from dlkit.doctor import versions_line
+
+print(versions_line())'''
+
+
+def repository() -> str:
+    """``[project.urls] Repository`` from pyproject.toml (read with a pattern: tomllib needs 3.11)."""
+    found = re.search(r'^Repository\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    if found is None:
+        raise SystemExit('pyproject.toml has no [project.urls] Repository = "https://github.com/..."')
+    return found.group(1).rstrip("/")
+
+
+def colab_url(repo: str, lab: Path, branch: str = "main") -> str:
+    github_path = repo.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{github_path}/blob/{branch}/labs/{lab.name}"
+
+
+def badge(repo: str, lab: Path) -> str:
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(repo, lab)})"
+
+
+def updated_lab(notebook, repo: str, lab: Path):
+    """``notebook`` with its badge (under the title) and install cell (first code cell) current."""
+    title = notebook.cells[0]
+    if BADGE_LINE.search(title.source):
+        title.source = BADGE_LINE.sub(badge(repo, lab), title.source)
+    else:
+        heading, _, rest = title.source.partition("\n")
+        title.source = f"{heading}\n\n{badge(repo, lab)}\n{rest}"
+    install = INSTALL_CELL.format(repository=repo)
+    second = notebook.cells[1] if len(notebook.cells) > 1 else None
+    if second is not None and second.cell_type == "code" and second.source.startswith(INSTALL_MARK):
+        second.source = install
+    else:
+        notebook.cells.insert(1, nbformat.v4.new_code_cell(install))
+    return notebook
+
+
+def updated_readme(text: str, repo: str, labs: list[Path]) -> str:
+    rows = "\n".join(f"| {lab.stem} | {badge(repo, lab)} |" for lab in labs)
+    table = f"{README_START}\n| lab | open in Colab |\n|---|---|\n{rows}\n{README_END}"
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {README_START} ... {README_END} block to fill")
+    return pattern.sub(lambda _: table, text)
+
+
+def stale_files(write: bool) -> list[str]:
+    """The labs and README that differ from what this script writes; rewrites them if ``write``."""
+    repo = repository()
+    labs = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
+    stale = []
+    for lab in labs:
+        original = lab.read_text()
+        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab)
+        if nbformat.writes(notebook) + "\n" != original:
+            stale.append(str(lab.relative_to(ROOT)))
+            if write:
+                nbformat.write(notebook, lab)
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    new_text = updated_readme(text, repo, labs)
+    if new_text != text:
+        stale.append("README.md")
+        if write:
+            readme.write_text(new_text)
+    return stale
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="report stale files, change nothing")
+    args = parser.parse_args()
+    stale = stale_files(write=not args.check)
+    for path in stale:
+        print(f"{'out of date' if args.check else 'updated'}: {path}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

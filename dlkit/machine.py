@@ -11,6 +11,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 
 
@@ -70,16 +71,30 @@ def _nvidia_smi_gpus() -> list[str]:
     return [", ".join(part.strip() for part in line.split(",")) for line in lines]
 
 
+GPU_NAMES_SCRIPT = """
+import tensorflow as tf
+for gpu in tf.config.list_physical_devices("GPU"):
+    print(tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name))
+"""
+
+
 def _tensorflow_gpus() -> list[str]:
+    """GPU names from TensorFlow: asked directly when this process already runs it, else in a child
+    process, so a report does not load TensorFlow (and its log lines) just to say "no GPU"."""
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        return [
+            tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            for gpu in tf.config.list_physical_devices("GPU")
+        ]
     try:
-        import tensorflow as tf
-    except ImportError:
+        result = subprocess.run(
+            [sys.executable, "-c", GPU_NAMES_SCRIPT],
+            capture_output=True, text=True, timeout=120, check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
         return []
-    names = []
-    for gpu in tf.config.list_physical_devices("GPU"):
-        details = tf.config.experimental.get_device_details(gpu)
-        names.append(details.get("device_name", gpu.name))
-    return names
+    return [line for line in result.stdout.splitlines() if line.strip()]
 
 
 def tpu_address() -> str | None:

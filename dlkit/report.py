@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import html
 from importlib import metadata
 from pathlib import Path
@@ -85,11 +86,24 @@ def _figure(path: Path) -> str:
     return f'<img class="figure" alt="{_escape(path.name)}" src="data:image/png;base64,{data}">'
 
 
+def distinct_figures(paths: list[Path]) -> list[Path]:
+    """``paths`` without repeats: a live training plot's last frame and the curves drawn after it
+    are often the same picture."""
+    seen, distinct = set(), []
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        if digest not in seen:
+            seen.add(digest)
+            distinct.append(path)
+    return distinct
+
+
 def _lab_section(result: LabResult) -> str:
     metrics = "".join(f"<li>{_escape(k)}: <b>{_escape(v)}</b></li>" for k, v in result.headlines.items())
-    shown = result.figures[:MAX_FIGURES_PER_LAB]
-    more = len(result.figures) - len(shown)
-    figures = "".join(_figure(path) for path in shown)
+    figures = distinct_figures(result.figures)
+    shown = figures[:MAX_FIGURES_PER_LAB]
+    more = len(figures) - len(shown)
+    images = "".join(_figure(path) for path in shown)
     folder = _escape(result.figures[0].parent) if result.figures else ""
     note = f'<p class="muted">{more} more figure(s) in {folder}</p>' if more else ""
     return (
@@ -97,7 +111,7 @@ def _lab_section(result: LabResult) -> str:
         f"<p>{_status(result)} &middot; {format_seconds(result.seconds)} &middot; "
         f"peak memory {format_bytes(result.peak_memory_bytes)}</p>"
         f"<ul>{metrics or '<li>no headline printed</li>'}</ul>"
-        f'<div class="figures">{figures or "<p class=muted>no figures</p>"}</div>{note}'
+        f'<div class="figures">{images or "<p class=muted>no figures</p>"}</div>{note}'
         f'<p class="muted">executed notebook: {_escape(result.notebook)}</p></section>'
     )
 

@@ -63,11 +63,18 @@ def figure(path: Path, title: str) -> Path:
     return path
 
 
+def duplicate(path: Path) -> Path:
+    """The same picture saved twice, as a live plot's last frame and the curves cell give."""
+    copy = path.with_name("again-" + path.name)
+    copy.write_bytes(path.read_bytes())
+    return copy
+
+
 def results(tmp_path: Path) -> list[LabResult]:
     curves, confusion = figure(tmp_path / "curves.png", "curves"), figure(tmp_path / "cm.png", "confusion")
     return [
         LabResult("01_mnist_dense", "ok", 12.3, {"Test accuracy": "0.9785"}, tmp_path / "01.ipynb",
-                  [curves, confusion], 1_150_000_000),
+                  [curves, confusion, duplicate(curves)], 1_150_000_000),
         LabResult("02_mnist_cnn", "failed: RuntimeError: the model diverged", 75.0, {}, tmp_path / "02.ipynb",
                   [figure(tmp_path / "grid.png", "grid")], None),
     ]
@@ -79,7 +86,7 @@ def test_the_page_holds_status_time_result_memory_figures_and_machine(tmp_path):
     assert "Test accuracy: <b>0.9785</b>" in page and "1.15 GB" in page and "12.3 s" in page
     assert "failed: RuntimeError: the model diverged" in page and "peak memory unknown" in page
     assert "Test CPU, 2 cores" in page and "24.0 GiB" in page and "full profile" in page
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="data:image/png;base64,') == 3  # the repeated curves shown once
     # self-contained: nothing is fetched from anywhere
     assert not re.search(r'(src|href)="(https?:|file:|/)', page) and "<link" not in page
 

@@ -138,13 +138,13 @@ class LabCost:
     peak_bytes: float
 
 
-REFERENCE_CORES = 2  # x86_64, 2 cores, 24 GiB, no GPU: `python benchmarks/labs.py`
+REFERENCE_CORES = 2  # x86_64, 2 cores, 24 GiB, no GPU: `python benchmarks/labs.py` (README)
 FULL_PROFILE_COSTS = (
-    LabCost("00 foundations", 15, 0.9e9),
-    LabCost("01 dense net", 12, 1.2e9),
-    LabCost("02 ConvNet", 43, 1.2e9),
-    LabCost("03 ponies", 167, 1.7e9),
-    LabCost("04 VGG16", 642, 2.7e9),
+    LabCost("00 foundations", 6, 0.62e9),
+    LabCost("01 dense net", 18, 1.43e9),
+    LabCost("02 ConvNet", 38, 1.17e9),
+    LabCost("03 ponies", 136, 1.65e9),
+    LabCost("04 VGG16", 654, 2.87e9),
 )
 MEMORY_MARGIN = 1.3  # the rest of the machine (browser, Jupyter) needs room too
 

@@ -12,7 +12,8 @@ indentation of the comment kept)::
 
 The instructor's lab runs as it is (nbval checks that its solutions pass their checkers). A
 student copy has every solution block removed, every stub uncommented, every output cleared (an
-output could show an answer), and ``solution`` tags renamed ``exercise``. Markers outside a
+output could show an answer), ``solution`` tags renamed ``exercise``, and no Colab badge (it
+would open the instructor's version from the repository). Markers outside a
 tagged cell, or a tagged cell without a complete block, are errors: a slip must never leak an
 answer or lose an exercise.
 """
@@ -30,6 +31,8 @@ EXERCISE_TAG = "exercise"
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB = re.compile(r"^(\s*)# STUB:\s*(.*)$")
+# The lab's Colab badge opens the instructor's version (with solutions) from the repository.
+COLAB_BADGE = re.compile(r"^\[!\[Open In Colab\]\(.*\n?", re.MULTILINE)
 
 
 class SolutionMarkupError(DlkitError):
@@ -78,6 +81,8 @@ def student_notebook(notebook, name: str = "notebook"):
             raise SolutionMarkupError(f"{where} has solution markers but no '{SOLUTION_TAG}' tag")
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        elif cell.cell_type == "markdown":
+            cell.source = COLAB_BADGE.sub("", cell.source)
     student.metadata.setdefault("dlkit", {})["student_copy"] = {"exercises": exercises}
     return student
 

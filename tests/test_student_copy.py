@@ -54,8 +54,10 @@ def test_broken_markup_is_an_error(source, problem):
 
 
 def test_the_notebook_copy_clears_outputs_renames_tags_and_leaves_the_original_alone():
-    original = new_notebook(cells=[new_markdown_cell("# Lab"), solution_cell(SOLVED)])
+    badge = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://x/lab.ipynb)"
+    original = new_notebook(cells=[new_markdown_cell(f"# Lab\n\n{badge}\nText."), solution_cell(SOLVED)])
     copy = student_notebook(original)
+    assert copy.cells[0].source == "# Lab\n\nText."  # the badge would open the instructor's version
     assert copy.cells[1].outputs == [] and copy.cells[1].metadata["tags"] == ["exercise"]
     assert "width * height" not in copy.cells[1].source
     assert copy.metadata["dlkit"]["student_copy"]["exercises"] == 1

@@ -73,7 +73,9 @@ def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_pat
     env_dir = tmp_path / "fresh"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    repository = f"file://{ROOT}"  # what a teacher sets DLKIT_REPOSITORY to; here, this checkout
+    # What a teacher sets DLKIT_REPOSITORY to; here, this checkout. (A host is spelled out: the pip
+    # a fresh venv brings, 23.x, rejects git+file:/// URLs without one.)
+    repository = f"file://localhost{ROOT}"
     cell = install_cell(LABS[1]).replace(colab_links.repository(), repository)
     environment = {**os.environ, "PYTHONPATH": str(site_packages_without_dlkit(tmp_path)),
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

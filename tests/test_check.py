@@ -117,7 +117,7 @@ def test_conv_output_shape_explains_valid_convolutions_and_keras_pooling():
     assert_hint(verdict_of(check.conv_output_shape, (8, 8, 64)), "smaller")
     assert_hint(verdict_of(check.conv_output_shape, (7, 7, 64)), "drops")
     assert_hint(verdict_of(check.conv_output_shape, (6, 6, 3)), "filters")
-    assert_hint(verdict_of(check.conv_output_shape, (6, 6)), "three numbers")
+    assert_hint(verdict_of(check.conv_output_shape, (6, 6)), "three whole numbers")
 
 
 def convnet(head):

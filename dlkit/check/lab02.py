@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlkit.check.models import activation_name, is_compiled, of_type
-from dlkit.check.verdict import Verdict, checker, hint, passed
+from dlkit.check.verdict import SHAPE_HINT, Verdict, checker, hint, image_shape, passed
 
 
 def _after_lab02_layers(size: int, keep_edge: bool = False) -> int:
@@ -20,12 +20,9 @@ def conv_output_shape(answer: tuple, image_size: int = 32, channels: int = 3) ->
     """Your turn: the shape that leaves ``pool2`` when lab 02's layers see a bigger picture."""
     side = _after_lab02_layers(image_size)
     expected = (side, side, 64)
-    try:
-        answer = tuple(int(value) for value in answer)
-    except (TypeError, ValueError):
-        return hint("give the shape as (height, width, channels), e.g. (10, 10, 8).")
-    if len(answer) != 3:
-        return hint("give three numbers: (height, width, channels), without the batch axis.")
+    answer = image_shape(answer)
+    if answer is None:
+        return SHAPE_HINT
     if answer == expected:
         return passed(f"{image_size}x{image_size}x{channels} leaves pool2 as {expected}. "
                       "Check it: build the model with that input shape and call `summary()`.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlkit.check.models import is_compiled, learning_rate
-from dlkit.check.verdict import Verdict, checker, hint, passed
+from dlkit.check.verdict import SHAPE_HINT, Verdict, checker, hint, image_shape, passed
 
 VGG16_POOLINGS = 5
 VGG16_FILTERS = 512
@@ -22,12 +22,9 @@ def vgg16_feature_side(image_size: int) -> int:
 def feature_shape(answer: tuple, image_size: int = 200) -> Verdict:
     """Your turn: the shape of VGG16's features (``include_top=False``) for a square picture."""
     side = vgg16_feature_side(image_size)
-    try:
-        answer = tuple(int(value) for value in answer)
-    except (TypeError, ValueError):
-        return hint("give the shape as (height, width, channels).")
-    if len(answer) != 3:
-        return hint("three numbers: (height, width, channels), without the batch axis.")
+    answer = image_shape(answer)
+    if answer is None:
+        return SHAPE_HINT
     if answer == (side, side, VGG16_FILTERS):
         return passed(f"{image_size}x{image_size} pictures give {side}x{side}x{VGG16_FILTERS} features "
                       f"({side * side * VGG16_FILTERS:,} numbers each for the head).")

@@ -53,6 +53,18 @@ def checker(judge: Callable[..., Verdict]) -> Callable[..., None]:
     return show
 
 
+SHAPE_HINT = hint("give the shape as three whole numbers, (height, width, channels), without the batch axis.")
+
+
+def image_shape(answer) -> tuple[int, int, int] | None:
+    """``answer`` as a (height, width, channels) tuple, or None when it is not one."""
+    try:
+        shape = tuple(int(value) for value in answer)
+    except (TypeError, ValueError):
+        return None
+    return shape if len(shape) == 3 else None  # type: ignore[return-value]
+
+
 def safe_judge(judge: Callable[..., Verdict], *args: Any, **kwargs: Any) -> Verdict:
     if any(argument is Ellipsis for argument in (*args, *kwargs.values())):
         return NOT_STARTED

@@ -14,6 +14,7 @@ import os
 import platform
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -113,12 +114,15 @@ def registry_checks() -> list[Check]:
     return checks
 
 
+def is_available(name: str) -> bool:
+    """Whether every file of registry entry ``name`` is here and verified."""
+    entry = registry()[name]
+    return all(inspect(entry, file).status == "verified" for file in entry.files)
+
+
 def offline_summary() -> Check:
     """Which labs can run here without a network, in which profile."""
-    entries = registry()
-    mnist = inspect(entries["mnist"], entries["mnist"].files[0]).status == "verified"
-    vgg16 = entries["vgg16"]
-    weights = all(inspect(vgg16, file).status == "verified" for file in vgg16.files)
+    mnist, weights = is_available("mnist"), is_available("vgg16")
     labs = [
         "00 and 03 in both profiles (no data to fetch)",
         "01-02 in both profiles"
@@ -136,15 +140,16 @@ class LabCost:
     name: str
     seconds: float
     peak_bytes: float
+    needs: str | None = None  # the registry entry its full profile reads
 
 
 REFERENCE_CORES = 2  # x86_64, 2 cores, 24 GiB, no GPU: `python benchmarks/labs.py` (README)
 FULL_PROFILE_COSTS = (
     LabCost("00 foundations", 6, 0.62e9),
-    LabCost("01 dense net", 18, 1.43e9),
-    LabCost("02 ConvNet", 38, 1.17e9),
+    LabCost("01 dense net", 18, 1.43e9, needs="mnist"),
+    LabCost("02 ConvNet", 38, 1.17e9, needs="mnist"),
     LabCost("03 ponies", 136, 1.65e9),
-    LabCost("04 VGG16", 654, 2.87e9),
+    LabCost("04 VGG16", 654, 2.87e9, needs="vgg16"),
 )
 MEMORY_MARGIN = 1.3  # the rest of the machine (browser, Jupyter) needs room too
 
@@ -170,8 +175,11 @@ def full_profile_estimate(cost: LabCost, machine: Machine) -> str:
     return f"about {_rough_duration(fastest)} (slower than the {REFERENCE_CORES}-core reference)"
 
 
-def runtime_checks(machine: Machine | None = None) -> list[Check]:
-    """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times."""
+def runtime_checks(
+    machine: Machine | None = None, available: Callable[[str], bool] = is_available
+) -> list[Check]:
+    """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times (with
+    the download a lab's full profile still needs, where ``available`` says it is missing)."""
     machine = machine or describe_machine()
     kind = choose_kind(machine.tpu is not None, len(machine.gpus), 1)
     accelerator = "; ".join(machine.gpus) or machine.tpu or "none: the labs train on the CPU"
@@ -182,7 +190,10 @@ def runtime_checks(machine: Machine | None = None) -> list[Check]:
         Check("Labs will use", STRATEGY_OF_KIND[kind]),
     ]
     for cost in FULL_PROFILE_COSTS:
-        checks.append(Check(f"Full profile, {cost.name}", full_profile_estimate(cost, machine)))
+        estimate = full_profile_estimate(cost, machine)
+        if cost.needs and not estimate.startswith("not here") and not available(cost.needs):
+            estimate += f", once `dlkit fetch {cost.needs}` has run (or with a network)"
+        checks.append(Check(f"Full profile, {cost.name}", estimate))
     return checks
 
 

@@ -25,6 +25,13 @@ def test_a_machine_without_the_memory_is_told_to_use_the_quick_profile():
     assert verdict.startswith("not here: needs about 2.9 GB") and "quick profile" in verdict
 
 
+def test_a_lab_whose_data_is_missing_says_what_to_fetch():
+    checks = {c.name: c.value for c in runtime_checks(machine(), available=lambda name: name == "mnist")}
+    needs_weights = "about 11 min, once `dlkit fetch vgg16` has run (or with a network)"
+    assert checks["Full profile, 04 VGG16"] == needs_weights
+    assert checks["Full profile, 01 dense net"] == "about 20 s"
+
+
 def test_an_accelerator_and_the_strategy_it_brings_are_named():
     checks = {check.name: check.value for check in runtime_checks(machine(gpus=["H100, 81559 MiB"] * 2))}
     assert checks["Accelerator"] == "H100, 81559 MiB; H100, 81559 MiB"

@@ -4,6 +4,10 @@ Each lab runs in a process of its own, so its peak memory (the kernel's maximum 
 size) is measured exactly. Full MNIST must be on the machine (e.g. DLKIT_DATA_DIR=../shared/data);
 the benchmark refuses to report figures made on the embedded subset.
 
+In the full profile, the wall time and peak memory of every lab that ran cleanly on real data are
+written to ``dlkit/instructor/lab_costs.json`` (``--no-record`` to leave it alone), which is where
+``dlkit doctor`` reads them from.
+
     DLKIT_DATA_DIR=../shared/data python benchmarks/labs.py 01 02
 """
 
@@ -13,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -21,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-TRAINING = re.compile(r"Training time(?: \([^)]*\))?: ([\d.]+) s for (\d+) epochs")
 EMBEDDED = "using dlkit's embedded subset"
 
 
@@ -29,17 +31,17 @@ def run_one(notebook: Path, out: Path) -> dict:
     """Executed in the child process: run the lab and report what it printed and its peak RSS."""
     import nbformat
 
-    from dlkit.demo import notebook_text, run_lab
+    from dlkit.course.headlines import training_times
+    from dlkit.instructor.demo import notebook_text, run_lab
 
     result = run_lab(notebook, out)
     text = "" if result.notebook is None else notebook_text(nbformat.read(result.notebook, as_version=4))
-    training = TRAINING.findall(text)
     return {
         "lab": result.name,
         "status": result.status,
         "wall_seconds": round(result.seconds, 1),
         "headlines": result.headlines,
-        "training": [(float(s), int(e)) for s, e in training],
+        "training": training_times(text),
         "embedded_data": EMBEDDED in text,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
@@ -49,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labs", nargs="+", help="lab prefixes, e.g. 01 02")
     parser.add_argument("--profile", default="full", choices=["full", "quick"])
+    parser.add_argument("--no-record", action="store_true", help="do not update dlkit's lab_costs.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "dlkit-benchmark")
     args = parser.parse_args()
@@ -57,7 +60,7 @@ def main() -> None:
         print(json.dumps(run_one(args.child, args.out)))
         return
 
-    from dlkit.demo import find_labs
+    from dlkit.instructor.demo import find_labs
 
     environment = dict(os.environ, DLKIT_PROFILE=args.profile, DLKIT_OFFLINE="1")
     labs = [lab for lab in find_labs() if any(lab.stem.startswith(p) for p in args.labs)]
@@ -94,6 +97,34 @@ def main() -> None:
         )
     if any(row["embedded_data"] for row in rows) and args.profile == "full":
         sys.exit("full MNIST was not found: set DLKIT_DATA_DIR (e.g. ../shared/data) or `dlkit fetch mnist`")
+    if args.profile == "full" and not args.no_record:
+        record(rows)
+
+
+def record(rows: list[dict]) -> None:
+    """Write the clean runs' costs where ``dlkit doctor`` reads them."""
+    from dlkit.instructor.lab_costs import LabCost, record_lab_costs
+    from dlkit.instructor.machine import describe_machine
+
+    machine = describe_machine()
+    random_weights = os.environ.get("DLKIT_PRETRAINED_WEIGHTS", "").lower() == "random"
+    described = f"{machine.processor}, {machine.cores} cores, {(machine.memory_bytes or 0) / 2**30:.0f} GiB"
+    weights_note = "random weights (DLKIT_PRETRAINED_WEIGHTS=random)" if random_weights else ""
+    costs = [
+        LabCost(
+            lab=row["lab"],
+            seconds=row["wall_seconds"],
+            peak_bytes=row["peak_rss_mb"] * 2**20,
+            cores=machine.cores,
+            machine=described,
+            date=time.strftime("%Y-%m-%d"),
+            note=weights_note if row["lab"].startswith("04") else "",
+        )
+        for row in rows
+        if row["status"] == "ok" and not row["embedded_data"]
+    ]
+    if costs:
+        print(f"recorded {', '.join(c.lab for c in costs)} in {record_lab_costs(costs)}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import platform
 import tempfile
 import time
 
-from dlkit.ponies import generate_ponies
+from dlkit.course.ponies import generate_ponies
 
 
 def main() -> None:

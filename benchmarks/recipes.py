@@ -2,14 +2,16 @@
 yardsticks) and the labs' own. Each recipe builds its model, prepares its data and trains one
 epoch at a time, so the harness can stop at the target.
 
-The lab recipes mirror the "Train" cells of labs 01–03 (``tests/test_recipes_match_labs.py``
-checks the settings that matter); the reference recipes follow the issue's facts.
+The lab recipes build the labs' own models by running the labs' model cells (so a model is defined
+once, in its lab) and train with the settings of the labs' "Train" cells
+(``tests/test_recipes_match_labs.py`` checks those); the reference recipes follow the issue's facts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -35,7 +37,7 @@ def _array_fit(**settings):
 
 
 def _mnist(channel_axis: bool, dtype: str, limit_validation: bool = False):
-    from dlkit.datasets import load_mnist
+    from dlkit.data.mnist import load_mnist
 
     (x_train, y_train), (x_test, y_test) = load_mnist(verbose=False)
     scale = np.float64 if dtype == "float64" else np.float32
@@ -45,10 +47,30 @@ def _mnist(channel_axis: bool, dtype: str, limit_validation: bool = False):
     return (x_train, y_train), (x_test, y_test)
 
 
-def _compiled(layers, optimizer, steps_per_execution: int):
+LABS = Path(__file__).resolve().parents[1] / "labs"
+
+
+def lab_cell(lab: str, marker: str) -> str:
+    """The one code cell of ``labs/<lab>`` that contains ``marker``."""
+    import nbformat
+
+    notebook = nbformat.read(LABS / lab, as_version=4)
+    found = [cell.source for cell in notebook.cells if cell.cell_type == "code" and marker in cell.source]
+    if len(found) != 1:
+        raise LookupError(f"{lab}: expected one code cell with {marker!r}, found {len(found)}")
+    return found[0]
+
+
+def run_lab_cell(lab: str, marker: str, **names) -> dict:
+    """Execute that cell with ``keras`` and ``names`` in scope; returns what it defined."""
     import keras
 
-    model = keras.Sequential(layers)
+    scope = {"keras": keras, **names}
+    exec(lab_cell(lab, marker), scope)
+    return scope
+
+
+def _compiled(model, optimizer, steps_per_execution: int):
     model.compile(
         optimizer=optimizer,
         loss="sparse_categorical_crossentropy",
@@ -59,34 +81,15 @@ def _compiled(layers, optimizer, steps_per_execution: int):
 
 
 def dense_net(optimizer, steps_per_execution: int = 1):
-    """Lab 01's (and the deck's) network."""
-    import keras
-
-    layers = [
-        keras.Input(shape=(28, 28)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(10, activation="softmax"),
-    ]
-    return _compiled(layers, optimizer, steps_per_execution)
+    """Lab 01's network (the deck's and the TF2 quickstart's), built by lab 01's own cell."""
+    model = run_lab_cell("01_mnist_dense.ipynb", 'name="hello_mnist"')["model"]
+    return _compiled(model, optimizer, steps_per_execution)
 
 
 def convnet(optimizer, steps_per_execution: int = 1):
-    """Lab 02's network, which is also the Keras example's."""
-    import keras
-
-    layers = [
-        keras.Input(shape=(28, 28, 1)),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(64, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dropout(0.5),
-        keras.layers.Dense(10, activation="softmax"),
-    ]
-    return _compiled(layers, optimizer, steps_per_execution)
+    """Lab 02's network (also the Keras example's), built by lab 02's own cell."""
+    model = run_lab_cell("02_mnist_cnn.ipynb", 'name="mnist_convnet"')["model"]
+    return _compiled(model, optimizer, steps_per_execution)
 
 
 def recipe(name: str) -> Recipe:
@@ -149,8 +152,8 @@ def _ponies():
     import keras
     import tensorflow as tf
 
-    from dlkit.datasets import load_image_folder
-    from dlkit.ponies import pony_splits
+    from dlkit.course.ponies import pony_splits
+    from dlkit.data.image_folder import load_image_folder
 
     folders = pony_splits(train=120, validation=40, test=60, size=150)
     augment = keras.Sequential(
@@ -174,33 +177,31 @@ def _dataset_fit(model, train, epochs, callbacks):
     model.fit(train, epochs=epochs, callbacks=callbacks, verbose=0, shuffle=False)
 
 
-def _small_data_convnet(filters, dense, optimizer):
+def r3_convnet():
+    """The classic small-data recipe's network: four blocks 32-64-128-128, Dense 512."""
     import keras
 
     layers = [keras.Input(shape=(150, 150, 3)), keras.layers.Rescaling(1 / 255)]
-    for count in filters:
+    for count in (32, 64, 128, 128):
         layers += [keras.layers.Conv2D(count, 3, activation="relu"), keras.layers.MaxPooling2D(2)]
     layers += [
         keras.layers.Flatten(),
         keras.layers.Dropout(0.5),
-        keras.layers.Dense(dense, activation="relu"),
+        keras.layers.Dense(512, activation="relu"),
         keras.layers.Dense(6, activation="softmax"),
     ]
     model = keras.Sequential(layers)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-4), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
     return model
 
 
-def r3_convnet():
-    import keras
-
-    return _small_data_convnet((32, 64, 128, 128), 512, keras.optimizers.RMSprop(1e-4))
-
-
 def lab03_convnet():
-    import keras
+    """Lab 03's network with dropout, compiled as the lab compiles it, by lab 03's own cell."""
+    from dlkit.course.ponies import CLASS_NAMES
 
-    return _small_data_convnet((16, 32, 64, 64), 128, keras.optimizers.Adam(1e-3))
+    build = run_lab_cell("03_pony_classifier.ipynb", "def build_convnet", class_names=CLASS_NAMES)
+    return build["build_convnet"](dropout=0.5)
 
 
 # The labs' "Train" cells, setting for setting (tests/test_recipes_match_labs.py compares them).

@@ -61,7 +61,16 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | 
         [[1, 0], [1, 1]]
     """
     y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} and {y_pred.shape}")
     n = num_classes if num_classes is not None else int(max(y_true.max(), y_pred.max())) + 1
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        outside = labels[(labels < 0) | (labels >= n)]
+        if outside.size:
+            raise ValueError(
+                f"{name} holds class {outside[0]}, outside 0..{n - 1} for num_classes={n}: pass the "
+                "right num_classes, or class indices (argmax of the probabilities), not names or scores"
+            )
     matrix = np.zeros((n, n), dtype=np.int64)
     np.add.at(matrix, (y_true, y_pred), 1)
     return matrix

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from dlkit.course.profiles import current_profile
+from dlkit.data.fetch import LABELS, locate
+from dlkit.data.image_folder import IMAGE_EXTENSIONS
+from dlkit.data.registry import get_entry
 from dlkit.errors import DlkitError, FileUnavailable
-from dlkit.fetch import LABELS, locate
-from dlkit.profiles import current_profile
-from dlkit.registry import get_entry
 
 
 @dataclass(frozen=True)
@@ -158,15 +159,12 @@ def decode_predictions(probabilities: np.ndarray, top: int = 3, class_names: lis
 
 
 def load_photos(folder: str | Path, size: tuple[int, int]) -> tuple[np.ndarray, list[Path]]:
-    """Every JPEG/PNG in ``folder`` as RGB float32 (0–255) of ``size``, centre-cropped to the
-    right aspect ratio first (no squashing), with their paths in name order."""
+    """Every image Keras reads (``IMAGE_EXTENSIONS``) in ``folder`` as RGB float32 (0–255) of
+    ``size``, centre-cropped to the right aspect ratio first (no squashing), with their paths in
+    name order."""
     import keras
 
-    paths = sorted(
-        p
-        for p in Path(folder).expanduser().iterdir()
-        if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".gif"}
-    )
+    paths = sorted(p for p in Path(folder).expanduser().iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
     resize = keras.layers.Resizing(*size, crop_to_aspect_ratio=True)
     images = [
         keras.ops.convert_to_numpy(resize(keras.utils.img_to_array(keras.utils.load_img(p)))) for p in paths

@@ -23,6 +23,7 @@ A script that wants no global state passes ``make_default=False`` and uses
 from __future__ import annotations
 
 import os
+import platform
 from dataclasses import dataclass
 
 
@@ -122,3 +123,17 @@ def pick_runtime(mixed_precision: bool = True, make_default: bool = True) -> Run
         # None for one device: leaves (or puts back) TensorFlow's own default strategy.
         tf.distribute.experimental_set_strategy(None if kind in ("CPU", "GPU") else strategy)
     return Runtime(strategy, kind, policy)
+
+
+def versions_line() -> str:
+    """One line naming what a lab runs on, e.g. for the first cell of a notebook."""
+    import keras
+    import tensorflow as tf
+
+    import dlkit
+
+    devices = ", ".join(device.device_type for device in tf.config.list_physical_devices())
+    return (
+        f"dlkit {dlkit.__version__} | Python {platform.python_version()} | TensorFlow {tf.__version__} "
+        f"| Keras {keras.__version__} | devices: {devices}"
+    )

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlkit import registry as registry_module
-from dlkit.registry import AcceptedVersion, RegistryEntry, RegistryFile
+from dlkit.data import registry as registry_module
+from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile
 
 UNREACHABLE_URL = "http://127.0.0.1:9/mnist.npz"  # the discard port: connection refused at once
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
@@ -71,10 +71,12 @@ def tiny_entry(original: Path, url: str = UNREACHABLE_URL) -> RegistryEntry:
 
 @pytest.fixture
 def tiny_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyMnist:
-    """Registers a tiny MNIST file as "mnist"; its URL is unreachable unless a test changes it."""
+    """Registers a tiny MNIST file as "mnist" beside the other entries; its URL is unreachable
+    unless a test changes it."""
     original = write_tiny_mnist(tmp_path / "originals" / "mnist.npz")
     tiny = TinyMnist(original, tiny_entry(original), original.read_bytes())
-    monkeypatch.setattr(registry_module, "registry", lambda: {"mnist": tiny.entry})
+    others = registry_module.registry()
+    monkeypatch.setattr(registry_module, "registry", lambda: {**others, "mnist": tiny.entry})
     return tiny
 
 

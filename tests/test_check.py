@@ -1,4 +1,4 @@
-"""dlkit.check: every checker passes a right answer and gives a hint (never the answer) for the
+"""dlkit.course.check: every checker passes a right answer and gives a hint (never the answer) for the
 usual wrong ones."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from dlkit import check
-from dlkit.convolution import conv2d_valid, max_pool
+from dlkit.course import check, deck_examples
+from dlkit.course.convolution import conv2d_valid
 
 
 def verdict_of(checker, *args, **kwargs):
@@ -41,6 +41,22 @@ def test_conv2d_valid_passes_a_correct_loop_and_names_the_usual_slips():
     assert_hint(verdict_of(check.conv2d_valid, lambda i, k: loop(i, k) + 1), "some numbers are not")
 
 
+def numpy_max_pool(fmap, size=2, stride=2):
+    """An oracle independent of dlkit: pad the edge with -inf so windows running over it keep the
+    pixels that are there (the deck's rule), then take every window's maximum with numpy."""
+    fmap = np.asarray(fmap, dtype=float)
+    rows, columns = (-(-max(n - size, 0) // stride) + 1 for n in fmap.shape)
+    padded = np.pad(fmap, [(0, (rows - 1) * stride + size - fmap.shape[0]),
+                           (0, (columns - 1) * stride + size - fmap.shape[1])], constant_values=-np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))[::stride, ::stride]
+    return windows.max(axis=(2, 3))
+
+
+def test_the_oracle_pools_the_decks_7x7_map_to_its_4x4():
+    pooled = numpy_max_pool(deck_examples.DECK_FEATURE_MAPS["diagonal ↘"])
+    np.testing.assert_allclose(pooled, deck_examples.DECK_POOLED_MAPS["diagonal ↘"])
+
+
 def test_max_pool_passes_the_reference_and_catches_dropped_edges_and_a_zero_start():
     def no_edges(fmap, size=2, stride=2):
         rows, columns = (fmap.shape[0] - size) // stride + 1, (fmap.shape[1] - size) // stride + 1
@@ -48,12 +64,12 @@ def test_max_pool_passes_the_reference_and_catches_dropped_edges_and_a_zero_star
                           for j in range(columns)] for i in range(rows)])
 
     def zero_start(fmap, size=2, stride=2):
-        return np.maximum(max_pool(fmap, size, stride), 0)
+        return np.maximum(numpy_max_pool(fmap, size, stride), 0)
 
-    assert verdict_of(check.max_pool, max_pool).passed
+    assert verdict_of(check.max_pool, numpy_max_pool).passed
     assert_hint(verdict_of(check.max_pool, no_edges), "edge")
     assert_hint(verdict_of(check.max_pool, zero_start), "negative")
-    assert_hint(verdict_of(check.max_pool, lambda fmap, size=2, stride=2: max_pool(fmap)), "stride")
+    assert_hint(verdict_of(check.max_pool, lambda fmap, size=2, stride=2: numpy_max_pool(fmap)), "stride")
 
 
 def test_a_stub_or_a_crash_is_a_hint_not_an_exception(capsys):
@@ -144,7 +160,7 @@ def test_global_pooling_head_replaces_flatten_and_saves_weights():
 
 @pytest.fixture(scope="module")
 def pony_batch():
-    from dlkit.ponies import PONY_CLASSES, draw_pony
+    from dlkit.course.ponies import PONY_CLASSES, draw_pony
 
     rng = np.random.default_rng(0)
     return np.stack([draw_pony(kind, rng, size=64) for kind in PONY_CLASSES[:2]]).astype("float32")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dlkit.cli import main
+from dlkit.instructor.cli import main
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_fetch_from_reports_where_the_verified_file_went(tiny_mnist, capsys):
 
 def test_errors_are_one_readable_line_without_a_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "dlkit.cli", "fetch", "mnist", "--from", str(tmp_path)],
+        [sys.executable, "-m", "dlkit.instructor.cli", "fetch", "mnist", "--from", str(tmp_path)],
         capture_output=True,
         text=True,
     )
@@ -72,7 +72,7 @@ def test_doctor_passes_here_and_fails_when_the_cache_is_unwritable(tmp_path, mon
         "Embedded MNIST",
         "Runs offline",
         "Labs will use",
-        "Full profile, 03 ponies",
+        "Full profile, 03_pony_classifier",
     ):
         assert expected in report
     assert "01-02 in the quick profile (embedded MNIST" in report  # nothing fetched in this test

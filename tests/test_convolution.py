@@ -4,8 +4,8 @@ worked examples reproduced."""
 import numpy as np
 import pytest
 
-from dlkit import deck_examples
-from dlkit.convolution import conv2d_valid, format_matrix, match_filter, max_pool, relu, truncate
+from dlkit.course import deck_examples
+from dlkit.course.convolution import conv2d_valid, format_matrix, match_filter, max_pool, relu, truncate
 
 
 def test_conv2d_valid_on_a_case_done_by_hand():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import SHARED_MNIST, TinyMnist, tiny_entry
-from dlkit.datasets import load_embedded_mnist, load_mnist
+from dlkit.data.mnist import load_embedded_mnist, load_mnist
 from dlkit.errors import CacheNotWritable, DatasetUnavailable, VerificationError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from dlkit.cli import main
+from dlkit.instructor.cli import main
 
 
 def write_notebook(path: Path, *sources: str) -> None:

@@ -3,11 +3,21 @@ fit in this machine's memory in the full profile, in roughly what time."""
 
 from __future__ import annotations
 
-from dlkit.doctor import FULL_PROFILE_COSTS, full_profile_estimate, runtime_checks
-from dlkit.machine import Machine
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from dlkit.instructor.doctor import full_profile_estimate, runtime_checks
+from dlkit.instructor.lab_costs import LabCost, read_lab_costs, record_lab_costs
+from dlkit.instructor.machine import Machine
 
 GB = 10**9
-LAB_04 = FULL_PROFILE_COSTS[-1]  # the heaviest: 654 s, 2.9 GB on the 2-core reference
+ROOT = Path(__file__).resolve().parents[1]
+# Costs made up for these tests, so they hold whatever the benchmark measures next.
+LAB_04 = LabCost("04_transfer_learning_vgg16", 654, 2.87e9, 2, "test CPU, 2 cores", "2026-11-25")
+LAB_01 = LabCost("01_mnist_dense", 18, 1.43e9, 2, "test CPU, 2 cores", "2026-11-25")
+COSTS = [LAB_01, LAB_04]
 
 
 def machine(cores=2, memory=24 * GB, gpus=(), tpu=None) -> Machine:
@@ -26,18 +36,46 @@ def test_a_machine_without_the_memory_is_told_to_use_the_quick_profile():
 
 
 def test_a_lab_whose_data_is_missing_says_what_to_fetch():
-    checks = {c.name: c.value for c in runtime_checks(machine(), available=lambda name: name == "mnist")}
+    checks = {c.name: c.value for c in runtime_checks(machine(), lambda name: name == "mnist", COSTS)}
     needs_weights = "about 11 min, once `dlkit fetch vgg16` has run (or with a network)"
-    assert checks["Full profile, 04 VGG16"] == needs_weights
-    assert checks["Full profile, 01 dense net"] == "about 20 s"
+    assert checks["Full profile, 04_transfer_learning_vgg16"] == needs_weights
+    assert checks["Full profile, 01_mnist_dense"] == "about 20 s"
 
 
 def test_an_accelerator_and_the_strategy_it_brings_are_named():
-    checks = {check.name: check.value for check in runtime_checks(machine(gpus=["H100, 81559 MiB"] * 2))}
+    two_gpus = machine(gpus=["H100, 81559 MiB"] * 2)
+    checks = {check.name: check.value for check in runtime_checks(two_gpus, costs=COSTS)}
     assert checks["Accelerator"] == "H100, 81559 MiB; H100, 81559 MiB"
     assert checks["Labs will use"].startswith("MirroredStrategy over the GPUs")
-    assert checks["Full profile, 04 VGG16"].startswith("under 11 min")
+    assert checks["Full profile, 04_transfer_learning_vgg16"].startswith("under 11 min")
     tpu = {check.name: check.value for check in runtime_checks(machine(tpu="COLAB_TPU_ADDR=10.0.0.2:8470"))}
     assert tpu["Labs will use"].startswith("TPUStrategy")
     cpu = {check.name: check.value for check in runtime_checks(machine())}
     assert cpu["Accelerator"].startswith("none") and cpu["Labs will use"].endswith("float32")
+
+
+def test_doctor_reads_the_costs_the_lab_benchmark_records(tmp_path):
+    costs = tmp_path / "lab_costs.json"
+    record_lab_costs([LAB_04], costs)
+    remeasured = LabCost("04_transfer_learning_vgg16", 300, 2e9, 4, "other", "2026-12-01")
+    record_lab_costs([LAB_01, remeasured], costs)
+    recorded = read_lab_costs(costs)
+    assert [c.lab for c in recorded] == ["01_mnist_dense", "04_transfer_learning_vgg16"]
+    assert recorded[1].seconds == 300 and recorded[1].cores == 4  # a new measurement replaces the old
+    checks = {c.name: c.value for c in runtime_checks(machine(cores=4), lambda name: True, recorded)}
+    assert checks["Full profile, 04_transfer_learning_vgg16"] == "about 5 min"
+
+
+def test_the_shipped_costs_come_from_the_benchmark_and_cover_every_lab():
+    shipped = read_lab_costs()
+    labs = sorted(p.stem for p in (ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
+    assert [cost.lab for cost in shipped] == labs
+    raw = json.loads((ROOT / "dlkit" / "instructor" / "lab_costs.json").read_text())
+    assert all(record["machine"] and record["date"] for record in raw.values())
+
+
+def test_dlkit_doctor_prints_an_estimate_for_every_lab():
+    run = subprocess.run([sys.executable, "-m", "dlkit.instructor.cli", "doctor"], capture_output=True,
+                         text=True, check=False)
+    for cost in read_lab_costs():
+        assert f"Full profile, {cost.lab}" in run.stdout, run.stdout

@@ -48,6 +48,16 @@ def test_confusion_matrix_rows_are_truth_and_columns_predictions():
     assert confusion_matrix([1], [1], num_classes=3).shape == (3, 3)
 
 
+@pytest.mark.parametrize(("y_true", "y_pred", "named"), [([0, 3], [0, 1], "y_true holds class 3"),
+                                                          ([0, 1], [0, -1], "y_pred holds class -1")])
+def test_confusion_matrix_names_a_label_outside_the_classes(y_true, y_pred, named):
+    from dlkit.evaluate import confusion_matrix
+
+    with pytest.raises(ValueError, match=named) as raised:
+        confusion_matrix(y_true, y_pred, num_classes=3)
+    assert "num_classes=3" in str(raised.value)
+
+
 def test_classification_report_by_hand():
     from dlkit.evaluate import classification_report, format_classification_report
 

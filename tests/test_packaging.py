@@ -35,7 +35,7 @@ def test_the_wheel_carries_registry_data_and_labs_and_the_demo_finds_them(tmp_pa
         check=True,
         capture_output=True,
     )
-    probe = "import dlkit.demo as d; print(*[p.name for p in d.find_labs()])"
+    probe = "import dlkit.instructor.demo as d; print(*[p.name for p in d.find_labs()])"
     found = subprocess.run(
         [str(python), "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     )

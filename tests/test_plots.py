@@ -3,6 +3,10 @@ show in a notebook without pyplot."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import keras
 import matplotlib
 import numpy as np
@@ -19,28 +23,43 @@ def titles(figure) -> list[str]:
     return [title for title in found if title]
 
 
+RAMP = np.arange(4 * 8 * 8 * 3).reshape(4, 8, 8, 3) % 256
+
+
 @pytest.mark.parametrize(
-    "images",
+    ("images", "expected", "colour_map"),
     [
-        np.zeros((4, 28, 28), np.uint8),
-        np.random.default_rng(0).random((4, 28, 28, 1)),
-        np.full((4, 8, 8, 3), 200, np.uint8),
-        np.full((4, 8, 8, 3), 200.0),  # float in 0-255
+        (RAMP[..., 0].astype(np.uint8), RAMP[..., 0], "gray"),  # uint8 is shown as it is
+        (RAMP[..., :1] / 255.0, RAMP[..., 0] / 255.0, "gray"),  # a channel axis of 1 is dropped
+        (RAMP.astype(np.uint8), RAMP, None),
+        (RAMP.astype(np.float64), RAMP / 255.0, None),  # floats in 0-255 are scaled to 0-1
     ],
     ids=["grey-uint8", "grey-float-channel", "rgb-uint8", "rgb-float255"],
 )
-def test_show_images_draws_one_titled_panel_per_image(images):
+def test_show_images_draws_one_titled_panel_per_image_with_its_pixels(images, expected, colour_map):
     figure = plots.show_images(images, [f"Class {i}" for i in range(4)], columns=3)
     assert titles(figure) == ["Class 0", "Class 1", "Class 2", "Class 3"]
     assert sum(bool(axis.images) for axis in figure.axes) == 4
-    shown = figure.axes[0].images[0].get_array()
-    assert shown.max() <= 255 and (images.dtype == np.uint8 or shown.max() <= 1.0)
+    for index in range(4):
+        shown = figure.axes[index].images[0]
+        np.testing.assert_allclose(np.asarray(shown.get_array()), expected[index], rtol=1e-6)
+        if colour_map:
+            assert shown.get_cmap().name == colour_map
 
 
 def test_figures_render_as_png_for_notebooks_without_pyplot():
     png = plots.show_images(np.zeros((1, 5, 5)))._repr_png_()
     assert png.startswith(b"\x89PNG")
-    assert "matplotlib.pyplot" not in plots.__dict__
+    # pyplot keeps every figure alive until closed; dlkit's figures never load it.
+    probe = (
+        "import sys, numpy as np; from dlkit import plots; "
+        "plots.show_images(np.zeros((1, 5, 5)))._repr_png_(); "
+        "plots.plot_history({'loss': [1.0, 0.5], 'val_loss': [1.1, 0.7]}, metrics=['loss'])._repr_png_(); "
+        "print('matplotlib.pyplot' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    assert run.stdout.strip() == "False", run.stderr
 
 
 def test_plot_history_puts_runs_side_by_side_and_marks_the_best_epoch():

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlkit.cli import main
-from dlkit.ponies import CLASS_NAMES, PONY_CLASSES, draw_pony, generate_ponies
-from dlkit.ponies.generator import _image_rng
+from dlkit.course.ponies import CLASS_NAMES, PONY_CLASSES, draw_pony, generate_ponies
+from dlkit.course.ponies.generator import _image_rng
+from dlkit.instructor.cli import main
 
 
 def test_writes_the_folder_of_subfolders_layout_as_150px_rgb(tmp_path):

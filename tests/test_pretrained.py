@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
-from dlkit import registry as registry_module
-from dlkit.cli import main
+from dlkit.data import registry as registry_module
+from dlkit.data.registry import AcceptedVersion
 from dlkit.errors import DlkitError, VerificationError, WeightsUnavailable
+from dlkit.instructor.cli import main
 from dlkit.pretrained import decode_predictions, load_base, load_photos
-from dlkit.registry import AcceptedVersion
 
 NOTOP = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 SMALL = (32, 32, 3)  # the base's weights do not depend on the input size

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlkit.profiles import current_profile
+from dlkit.course.profiles import current_profile
 
 
 def test_default_profile_is_full():

@@ -63,3 +63,20 @@ def test_pony_recipe_matches_lab_03():
     source = "\n".join(cell.source for cell in notebook.cells)
     assert "for filters in (16, 32, 64, 64):" in source and "Dense(128" in source
     assert "Adam(1e-3)" in source and f"full={recipes.LAB03_EPOCHS}" in source
+
+
+def test_the_benchmark_trains_the_models_the_labs_build():
+    import keras
+
+    dense, conv, ponies = recipes.dense_net("adam"), recipes.convnet("adam"), recipes.lab03_convnet()
+    names = (dense.name, conv.name, ponies.name)
+    assert names == ("hello_mnist", "mnist_convnet", "pony_convnet_dropout_0.5")
+    assert (dense.count_params(), conv.count_params()) == (101_770, 34_826)  # the labs print these counts
+    assert any(isinstance(layer, keras.layers.Dropout) for layer in ponies.layers)
+    assert isinstance(ponies.optimizer, keras.optimizers.Adam)
+    assert ponies.loss == "sparse_categorical_crossentropy"
+
+
+def test_a_lab_cell_that_cannot_be_found_is_named():
+    with pytest.raises(LookupError, match="01_mnist_dense.ipynb"):
+        recipes.lab_cell("01_mnist_dense.ipynb", "no such marker")

@@ -20,10 +20,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from dlkit.cli import main
-from dlkit.demo import LabResult
-from dlkit.machine import Machine, describe_machine
-from dlkit.report import render_report, write_report
+from dlkit.instructor.cli import main
+from dlkit.instructor.demo import LabResult
+from dlkit.instructor.machine import Machine, describe_machine
+from dlkit.instructor.report import render_report, write_report
 
 matplotlib.use("Agg")
 

@@ -21,7 +21,7 @@ if sys.argv[1] == "2":
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras
 import nbformat
-from dlkit.datasets import load_embedded_mnist
+from dlkit.data.mnist import load_embedded_mnist
 from dlkit.runtime import pick_runtime
 
 keras.utils.set_random_seed(0)

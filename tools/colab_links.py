@@ -37,7 +37,7 @@ if importlib.util.find_spec("dlkit") is None:
                    check=True)
     importlib.invalidate_caches()
 
-from dlkit.doctor import versions_line
+from dlkit.runtime import versions_line
 
 print(versions_line())'''
 

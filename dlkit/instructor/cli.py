@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dlkit.errors import DlkitError
-from dlkit.tables import format_table
+from dlkit.instructor.tables import format_table
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from dlkit.fetch import fetch
+    from dlkit.data.fetch import fetch
 
     for name in args.names:
         for located in fetch(name, source_folder=args.source):
@@ -22,9 +22,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from dlkit.registry import registry
-    from dlkit.status import inspect
-    from dlkit.verify import describe_size
+    from dlkit.data.registry import registry
+    from dlkit.data.status import inspect
+    from dlkit.data.verify import describe_size
 
     headers = ["name", "file", "status", "size", "source", "licence"]
     rows = []
@@ -39,13 +39,14 @@ def cmd_datasets(args: argparse.Namespace) -> int:
                 entry.source,
                 entry.licence,
             ]
-            rows.append(row + [found.detail] if args.verbose else row)
+            where = f"{found.path} ({found.detail})" if found.path else found.detail
+            rows.append(row + [where] if args.verbose else row)
     print(format_table(headers + ["found"] if args.verbose else headers, rows))
     return 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from dlkit.doctor import report, run_checks
+    from dlkit.instructor.doctor import report, run_checks
 
     checks = run_checks()
     print(report(checks))
@@ -53,8 +54,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_student_copy(args: argparse.Namespace) -> int:
-    from dlkit.demo import select_labs
-    from dlkit.student_copy import write_student_copies
+    from dlkit.instructor.demo import select_labs
+    from dlkit.instructor.student_copy import write_student_copies
 
     labs = select_labs(args.lab, args.labs)
     if not labs:
@@ -67,9 +68,9 @@ def cmd_student_copy(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dlkit.demo import run_demo, select_labs
-    from dlkit.machine import describe_machine
-    from dlkit.report import format_bytes, write_report
+    from dlkit.instructor.demo import run_demo, select_labs
+    from dlkit.instructor.machine import describe_machine
+    from dlkit.instructor.report import format_bytes, write_report
 
     labs = select_labs(args.only, args.labs)
     if not labs:
@@ -98,7 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_ponies(args: argparse.Namespace) -> int:
     import time
 
-    from dlkit.ponies import generate_ponies
+    from dlkit.course.ponies import generate_ponies
 
     started = time.perf_counter()
     counts = generate_ponies(args.out, per_class=args.per_class, seed=args.seed, size=args.size)

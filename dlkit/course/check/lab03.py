@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlkit.check.models import flat_layers
-from dlkit.check.verdict import Verdict, checker, hint, passed
+from dlkit.course.check.models import flat_layers
+from dlkit.course.check.verdict import Verdict, checker, hint, passed
 
 MAX_ROTATION = 0.25  # a quarter turn: beyond it ponies stand on their heads
 

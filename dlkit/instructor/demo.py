@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from unittest import mock
 
+from dlkit.course.headlines import headlines as read_headlines
 from dlkit.errors import DlkitError
 
-HEADLINE = re.compile(
-    r"^(Test accuracy[^:\n]*|Train-validation gap[^:\n]*|Deck numbers reproduced): (.+)$", re.MULTILINE
-)
 CELL_TIMEOUT_SECONDS = 600
 
 
@@ -48,7 +45,7 @@ def find_labs(folder: Path | None = None) -> list[Path]:
     """The lab notebooks, in order: from ``folder``, the checkout's ``labs/`` beside the package,
     or the copy installed with the package."""
     if folder is None:
-        checkout_labs = Path(__file__).resolve().parent.parent / "labs"
+        checkout_labs = Path(__file__).resolve().parents[2] / "labs"
         folder = checkout_labs if checkout_labs.is_dir() else installed_labs()
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
@@ -77,20 +74,6 @@ def installed_labs() -> Path:
     of the ``dlkit`` package: ``dlkit.labs`` has no ``__init__`` and would come back as a
     MultiplexedPath, which is not a folder name.)"""
     return Path(str(resources.files("dlkit").joinpath("labs")))
-
-
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def notebook_text(notebook) -> str:
@@ -178,7 +161,7 @@ def run_lab(notebook_path: Path, out: Path) -> LabResult:
             peak = _kernel_peak_memory(client)
     executed = workdir / notebook_path.name
     nbformat.write(notebook, executed)
-    headlines = dict(HEADLINE.findall(notebook_text(notebook)))
+    headlines = read_headlines(notebook_text(notebook))
     figures = _save_figures(notebook, workdir / "figures")
     return LabResult(name, status, seconds, headlines, executed, figures, peak)
 
@@ -196,7 +179,7 @@ def run_demo(
     if not online:
         settings["DLKIT_OFFLINE"] = "1"
     results = []
-    with _environment(**settings):
+    with mock.patch.dict(os.environ, settings):
         for number, lab in enumerate(labs, start=1):
             progress(f"[{number}/{len(labs)}] {lab.stem} ...")
             result = run_lab(lab, out)

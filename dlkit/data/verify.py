@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pooch
 
+from dlkit.data.registry import AcceptedVersion, RegistryFile
 from dlkit.errors import VerificationError
-from dlkit.registry import AcceptedVersion, RegistryFile
 
 
 def _megabytes(size: int) -> str:

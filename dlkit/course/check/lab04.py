@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlkit.check.models import is_compiled, learning_rate
-from dlkit.check.verdict import SHAPE_HINT, Verdict, checker, hint, image_shape, passed
+from dlkit.course.check.models import is_compiled, learning_rate
+from dlkit.course.check.verdict import SHAPE_HINT, Verdict, checker, hint, image_shape, passed
 
 VGG16_POOLINGS = 5
 VGG16_FILTERS = 512

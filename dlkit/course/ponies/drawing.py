@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from dlkit.ponies.classes import BODY_COLOURS, HAIR_COLOURS, MARK_COLOURS, PonyClass
+from dlkit.course.ponies.classes import BODY_COLOURS, HAIR_COLOURS, MARK_COLOURS, PonyClass
 
 LAYER = 256
 Colour = tuple[int, int, int]

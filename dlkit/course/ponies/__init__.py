@@ -11,7 +11,7 @@ size, position, background, lighting, blur, noise and occlusion.
 or from the shell: ``dlkit ponies --out ponies/train --per-class 120 --seed 1``.
 """
 
-from dlkit.ponies.classes import CLASS_NAMES, PONY_CLASSES, PonyClass
-from dlkit.ponies.generator import draw_pony, generate_ponies, pony_splits
+from dlkit.course.ponies.classes import CLASS_NAMES, PONY_CLASSES, PonyClass
+from dlkit.course.ponies.generator import draw_pony, generate_ponies, pony_splits
 
 __all__ = ["CLASS_NAMES", "PONY_CLASSES", "PonyClass", "draw_pony", "generate_ponies", "pony_splits"]

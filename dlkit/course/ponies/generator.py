@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from dlkit.ponies.classes import PONY_CLASSES, PonyClass
-from dlkit.ponies.drawing import Look, draw_pony_layer
-from dlkit.ponies.scenes import background, occlude, photograph
+from dlkit.course.ponies.classes import PONY_CLASSES, PonyClass
+from dlkit.course.ponies.drawing import Look, draw_pony_layer
+from dlkit.course.ponies.scenes import background, occlude, photograph
 
 
 def _image_rng(seed: int, class_index: int, number: int) -> np.random.Generator:
@@ -77,7 +77,7 @@ def pony_splits(
     Returns:
         {"train": Path, "validation": Path, "test": Path}
     """
-    from dlkit import locations
+    from dlkit.data import locations
 
     base = Path(root) if root is not None else locations.ensure_writable(locations.cache_root() / "ponies")
     folders = {}

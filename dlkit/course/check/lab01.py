@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dlkit.check.models import activation_name, is_compiled, of_type
-from dlkit.check.verdict import Verdict, checker, hint, passed
+from dlkit.course.check.models import activation_name, is_compiled, of_type
+from dlkit.course.check.verdict import Verdict, checker, hint, passed
 
 LINEAR = {"linear", "None"}
 

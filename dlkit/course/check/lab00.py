@@ -1,6 +1,6 @@
 """Lab 00's exercises: a convolution and a max pooling written by hand.
 
-The reference answers are dlkit's own (``dlkit.convolution``); the hints recognise the usual
+The reference answers are dlkit's own (``dlkit.course.convolution``); the hints recognise the usual
 slips (wrong output size, flipped filter, averaging instead of adding, partial windows dropped,
 maximum started at zero) by comparing with what those slips would produce.
 """
@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlkit import deck_examples
-from dlkit.check.verdict import Verdict, checker, hint, passed
-from dlkit.convolution import conv2d_valid as reference_conv2d
-from dlkit.convolution import max_pool as reference_max_pool
+from dlkit.course import deck_examples
+from dlkit.course.check.verdict import Verdict, checker, hint, passed
+from dlkit.course.convolution import conv2d_valid as reference_conv2d
+from dlkit.course.convolution import max_pool as reference_max_pool
 
 
 def _call(function: Callable, *args, **kwargs) -> np.ndarray | None:

@@ -6,15 +6,15 @@ In a lab::
     check.max_pool(my_max_pool)
 
 Every checker is also reachable as ``check.<name>.judge(...)``, which returns the
-:class:`~dlkit.check.verdict.Verdict` instead of printing it (the unit tests use it).
+:class:`~dlkit.course.check.verdict.Verdict` instead of printing it (the unit tests use it).
 """
 
-from dlkit.check.lab00 import conv2d_valid, max_pool
-from dlkit.check.lab01 import deeper_network, parameter_count
-from dlkit.check.lab02 import conv_output_shape, global_pooling_head
-from dlkit.check.lab03 import augmentation, overfitting_epoch
-from dlkit.check.lab04 import feature_shape, fine_tune_block4
-from dlkit.check.verdict import Verdict
+from dlkit.course.check.lab00 import conv2d_valid, max_pool
+from dlkit.course.check.lab01 import deeper_network, parameter_count
+from dlkit.course.check.lab02 import conv_output_shape, global_pooling_head
+from dlkit.course.check.lab03 import augmentation, overfitting_epoch
+from dlkit.course.check.lab04 import feature_shape, fine_tune_block4
+from dlkit.course.check.verdict import Verdict
 
 __all__ = [
     "Verdict",

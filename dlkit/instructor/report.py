@@ -17,8 +17,8 @@ import html
 from importlib import metadata
 from pathlib import Path
 
-from dlkit.demo import LabResult
-from dlkit.machine import Machine
+from dlkit.instructor.demo import LabResult
+from dlkit.instructor.machine import Machine
 
 MAX_FIGURES_PER_LAB = 12
 

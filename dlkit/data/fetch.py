@@ -1,8 +1,8 @@
 """Find, download, import and verify the files in dlkit's registry.
 
-One code path serves datasets and pretrained weights. A file is looked for in this order and the
-first verified copy wins: an explicit path; the user's folder (``$DLKIT_DATA_DIR`` or
-``$DLKIT_WEIGHTS_DIR``); dlkit's cache; Keras' cache; else it is downloaded into dlkit's cache.
+One code path serves datasets and pretrained weights. A file is looked for in the order of
+``dlkit.data.search`` (an explicit path; the user's folder; dlkit's cache; Keras' cache) and the
+first verified copy wins; else it is downloaded into dlkit's cache.
 
 Safety rules:
 - a file that fails verification is never returned;
@@ -25,10 +25,11 @@ from pathlib import Path
 import pooch
 from filelock import FileLock
 
-from dlkit import locations
+from dlkit.data import locations
+from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile, get_entry
+from dlkit.data.search import DLKIT_CACHE, search
+from dlkit.data.verify import describe_size, identify
 from dlkit.errors import DatasetUnavailable, FileUnavailable, VerificationError, WeightsUnavailable
-from dlkit.registry import AcceptedVersion, RegistryEntry, RegistryFile, get_entry
-from dlkit.verify import describe_size, identify
 
 DOWNLOAD_TIMEOUT_SECONDS = 30
 LOCK_TIMEOUT_SECONDS = 30 * 60
@@ -52,38 +53,25 @@ def locate(
     path: str | Path | None = None,
     download: bool = True,
 ) -> Located:
-    """The first verified copy of ``file``, downloading it into dlkit's cache if need be.
+    """The first verified copy of ``file`` in the search order (``dlkit.data.search``),
+    downloading it into dlkit's cache if there is none.
 
     Raises:
         VerificationError: ``path`` or the file in the user's folder is not an accepted version.
         DatasetUnavailable: no verified copy anywhere and the download failed or was not allowed.
         CacheNotWritable: the download was needed but dlkit's cache cannot be written.
     """
-    if path is not None:
-        candidate = Path(path).expanduser()
-        if candidate.is_dir() and not (candidate / file.filename).is_dir():
-            candidate = candidate / file.filename
-        return Located(candidate, identify(candidate, file), "explicit path")
-
-    user_folder = locations.user_folder(entry.kind)
-    if user_folder is not None and (user_folder / file.filename).exists():
-        variable = locations.USER_FOLDER_VARIABLES[entry.kind]
-        candidate = user_folder / file.filename
-        try:
-            return Located(candidate, identify(candidate, file), f"${variable}")
-        except VerificationError as error:
-            raise VerificationError(f"{error} (found through ${variable}; left unchanged)") from None
-
-    cached = _verified_cache_copy(entry, file)
-    if cached is not None:
-        return cached
-
-    keras_copy = locations.keras_cache_folder(file.keras_subdir) / file.filename
-    if keras_copy.exists():
-        try:
-            return Located(keras_copy, identify(keras_copy, file), "Keras cache")
-        except VerificationError as error:
-            warnings.warn(f"ignoring Keras' cached copy: {error}", stacklevel=2)
+    for finding in search(entry, file, path):
+        candidate = finding.candidate
+        if finding.verified:
+            return Located(candidate.path, finding.version, candidate.source)
+        if candidate.bad_copy_stops_search:
+            note = "" if candidate.explicit else f" (found through {candidate.source}; left unchanged)"
+            raise VerificationError(f"{finding.problem}{note}") from None
+        if candidate.owner == DLKIT_CACHE:
+            _move_aside(candidate.path, finding.problem)
+        else:
+            warnings.warn(f"ignoring Keras' cached copy: {finding.problem}", stacklevel=2)
 
     if not download or locations.offline():
         reason = "downloads are off (DLKIT_OFFLINE is set)" if download else "download not asked"
@@ -95,17 +83,23 @@ def _unavailable(entry: RegistryEntry) -> type[FileUnavailable]:
     return WeightsUnavailable if entry.kind == "weights" else DatasetUnavailable
 
 
+def _move_aside(path: Path, problem: VerificationError) -> None:
+    """A bad copy in dlkit's own cache is renamed, never deleted, so nothing is lost."""
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.rename(aside)
+    warnings.warn(f"{problem}; moved it aside to {aside.name}", stacklevel=3)
+
+
 def _verified_cache_copy(entry: RegistryEntry, file: RegistryFile) -> Located | None:
-    """The cached copy if it verifies; a bad one is renamed aside with a warning."""
+    """dlkit's cached copy if it verifies (another process may have just fetched it); a bad one
+    is moved aside."""
     cached = locations.cache_folder(entry.kind) / file.filename
     if not cached.exists():
         return None
     try:
         return Located(cached, identify(cached, file), "dlkit cache")
-    except VerificationError as error:
-        aside = cached.with_name(f"{cached.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        cached.rename(aside)
-        warnings.warn(f"{error}; moved it aside to {aside.name}", stacklevel=3)
+    except VerificationError as problem:
+        _move_aside(cached, problem)
         return None
 
 

@@ -80,7 +80,7 @@ def _entry_from_json(name: str, raw: dict) -> RegistryEntry:
 @cache
 def registry() -> dict[str, RegistryEntry]:
     """All registry entries by name, in the order of ``registry.json``."""
-    text = resources.files("dlkit").joinpath("registry.json").read_text(encoding="utf-8")
+    text = resources.files("dlkit.data").joinpath("registry.json").read_text(encoding="utf-8")
     return {name: _entry_from_json(name, raw) for name, raw in json.loads(text).items()}
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dlkit.check.models import activation_name, is_compiled, of_type
-from dlkit.check.verdict import SHAPE_HINT, Verdict, checker, hint, image_shape, passed
+from dlkit.course.check.models import activation_name, is_compiled, of_type
+from dlkit.course.check.verdict import SHAPE_HINT, Verdict, checker, hint, image_shape, passed
 
 
 def _after_lab02_layers(size: int, keep_edge: bool = False) -> int:

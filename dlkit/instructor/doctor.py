@@ -1,0 +1,204 @@
+"""``dlkit doctor``: what this machine can run, and what is broken.
+
+Reports Python, TensorFlow, Keras and its backend, CPU/GPU devices, dlkit's cache folder and its
+free space, and which registry files are available offline; then what the runtime can do (GPU or
+TPU, memory, the ``tf.distribute`` strategy the labs will use) and which labs can run in the full
+profile here, in roughly what time. Anything marked broken makes the command exit non-zero, so a
+rehearsal script can stop on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata, resources
+
+from dlkit.data import locations, registry
+from dlkit.data.status import inspect
+from dlkit.errors import CacheNotWritable
+from dlkit.instructor.lab_costs import LabCost, read_lab_costs
+from dlkit.instructor.machine import Machine, describe_machine
+from dlkit.runtime import STRATEGY_OF_KIND, choose_kind
+
+EMBEDDED_MNIST_SHA256 = "467019c3b54d9f04eb43c13ace0531bb49f8483c2f3dc3fc8e02c0692b11e791"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report; ``broken`` lines make ``dlkit doctor`` fail."""
+
+    name: str
+    value: str
+    broken: bool = False
+
+
+def minimum_tensorflow() -> tuple[int, ...]:
+    """The TensorFlow floor dlkit declares in its package metadata (pyproject.toml)."""
+    for requirement in metadata.requires("dlkit") or []:
+        found = re.match(r"tensorflow\s*>=\s*([\d.]+)", requirement)
+        if found:
+            return _version_tuple(found.group(1))
+    return ()
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+
+
+def python_checks() -> list[Check]:
+    return [
+        Check("Python", f"{platform.python_version()} ({sys.executable})", sys.version_info < (3, 10)),
+        Check("Platform", f"{platform.platform()}, {os.cpu_count()} CPU cores"),
+    ]
+
+
+def tensorflow_checks() -> list[Check]:
+    try:
+        import keras
+        import tensorflow as tf
+    except Exception as error:  # a broken install shows here, whatever it raises
+        return [Check("TensorFlow", f"cannot import: {error}; `pip install --upgrade tensorflow`", True)]
+    floor = minimum_tensorflow()
+    too_old = _version_tuple(tf.__version__) < floor
+    gpus = tf.config.list_physical_devices("GPU")
+    return [
+        Check(
+            "TensorFlow",
+            tf.__version__ + (f"  (dlkit needs {'.'.join(map(str, floor))} or newer)" if too_old else ""),
+            too_old,
+        ),
+        Check("Keras", f"{keras.__version__}, backend {keras.backend.backend()}"),
+        Check("Devices", ", ".join(d.name for d in tf.config.list_physical_devices()) or "none"),
+        Check("GPU", f"{len(gpus)} found" if gpus else "none: labs train on the CPU"),
+    ]
+
+
+def cache_checks() -> list[Check]:
+    root = locations.cache_root()
+    try:
+        locations.ensure_writable(root)
+    except CacheNotWritable as error:
+        return [Check("Cache folder", str(error), True)]
+    free = shutil.disk_usage(root).free
+    return [Check("Cache folder", f"{root} (writable, {free / 1e9:.1f} GB free)")]
+
+
+def embedded_data_check() -> Check:
+    resource = resources.files("dlkit.data.embedded").joinpath("mnist_subset.npz")
+    try:
+        digest = hashlib.sha256(resource.read_bytes()).hexdigest()
+    except OSError as error:
+        return Check("Embedded MNIST", f"missing ({error}); reinstall dlkit", True)
+    if digest != EMBEDDED_MNIST_SHA256:
+        return Check("Embedded MNIST", "corrupt (hash mismatch); reinstall dlkit", True)
+    return Check("Embedded MNIST", "verified (10 000 train / 2 000 test; the quick profile runs offline)")
+
+
+def registry_checks() -> list[Check]:
+    checks = []
+    for entry in registry.registry().values():
+        for file in entry.files:
+            found = inspect(entry, file)
+            where = f" at {found.path}" if found.path else ""
+            checks.append(Check(f"{entry.name}: {file.filename}", f"{found.status}{where} ({found.detail})"))
+    return checks
+
+
+def is_available(name: str) -> bool:
+    """Whether every file of registry entry ``name`` is here and verified."""
+    entry = registry.registry()[name]
+    return all(inspect(entry, file).status == "verified" for file in entry.files)
+
+
+def offline_summary() -> Check:
+    """Which labs can run here without a network, in which profile."""
+    mnist, weights = is_available("mnist"), is_available("vgg16")
+    labs = [
+        "00 and 03 in both profiles (no data to fetch)",
+        "01-02 in both profiles"
+        if mnist
+        else "01-02 in the quick profile (embedded MNIST; `dlkit fetch mnist`)",
+        "04 in both profiles" if weights else "04 in the quick profile, random weights (`dlkit fetch vgg16`)",
+    ]
+    return Check("Runs offline", "; ".join(labs))
+
+
+# The registry entry each lab's full profile reads (labs not named here need no download).
+FULL_PROFILE_NEEDS = {"01": "mnist", "02": "mnist", "04": "vgg16"}
+MEMORY_MARGIN = 1.3  # the rest of the machine (browser, Jupyter) needs room too
+
+
+def _rough_duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    return f"{round(seconds / 60):.0f} min"
+
+
+def full_profile_estimate(cost: LabCost, machine: Machine) -> str:
+    """How long ``cost``'s lab should take here in the full profile, or why it cannot run."""
+    if machine.memory_bytes and machine.memory_bytes < cost.peak_bytes * MEMORY_MARGIN:
+        return (f"not here: needs about {cost.peak_bytes / 1e9:.1f} GB of memory, this machine has "
+                f"{machine.memory_bytes / 1e9:.1f} GB; use the quick profile")
+    reference = _rough_duration(cost.seconds)
+    if machine.gpus or machine.tpu:
+        return f"under {reference} (that is on {cost.cores} CPU cores; the accelerator is faster)"
+    fastest = cost.seconds * cost.cores / max(machine.cores, 1)
+    if machine.cores >= cost.cores:
+        low, high = _rough_duration(fastest), reference
+        return f"about {low}" if low == high else f"about {low} to {high}"
+    return f"about {_rough_duration(fastest)} (slower than the {cost.cores}-core reference)"
+
+
+def runtime_checks(
+    machine: Machine | None = None,
+    available: Callable[[str], bool] = is_available,
+    costs: list[LabCost] | None = None,
+) -> list[Check]:
+    """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times (with
+    the download a lab's full profile still needs, where ``available`` says it is missing)."""
+    machine = machine or describe_machine()
+    kind = choose_kind(machine.tpu is not None, len(machine.gpus), 1)
+    accelerator = "; ".join(machine.gpus) or machine.tpu or "none: the labs train on the CPU"
+    memory = f"{machine.memory_bytes / 1e9:.1f} GB" if machine.memory_bytes else "unknown"
+    checks = [
+        Check("Accelerator", accelerator),
+        Check("Memory", f"{memory}, {machine.cores} CPU cores"),
+        Check("Labs will use", STRATEGY_OF_KIND[kind]),
+    ]
+    costs = read_lab_costs() if costs is None else costs
+    if not costs:
+        checks.append(Check("Full profile", "no measured costs (`python benchmarks/labs.py` records them)"))
+    for cost in costs:
+        estimate = full_profile_estimate(cost, machine)
+        needs = FULL_PROFILE_NEEDS.get(cost.lab[:2])
+        if needs and not estimate.startswith("not here") and not available(needs):
+            estimate += f", once `dlkit fetch {needs}` has run (or with a network)"
+        checks.append(Check(f"Full profile, {cost.lab}", estimate))
+    return checks
+
+
+def run_checks() -> list[Check]:
+    """Every check, in the order the report prints them."""
+    return [
+        *python_checks(),
+        *tensorflow_checks(),
+        *cache_checks(),
+        embedded_data_check(),
+        *registry_checks(),
+        offline_summary(),
+        *runtime_checks(),
+    ]
+
+
+def report(checks: list[Check]) -> str:
+    width = max(len(check.name) for check in checks)
+    lines = [f"{'BROKEN ' if c.broken else ''}{c.name.ljust(width)}  {c.value}" for c in checks]
+    broken = sum(check.broken for check in checks)
+    lines.append(f"\n{broken} problem(s) found." if broken else "\nAll good.")
+    return "\n".join(lines)

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlkit.data.image_folder import BadImageFolder, ImageFolderWarning, inspect_image_folder
-from dlkit.data.image_folder import load_image_folder
+from dlkit.data.image_folder import (
+    BadImageFolder,
+    ImageFolderWarning,
+    inspect_image_folder,
+    load_image_folder,
+)
 
 HEIGHT, WIDTH = 20, 30
 

@@ -20,9 +20,10 @@ def test_the_wheel_carries_registry_data_and_labs_and_the_demo_finds_them(tmp_pa
     [wheel] = tmp_path.glob("dlkit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
-        "dlkit/registry.json",
-        "dlkit/embedded/mnist_subset.npz",
-        "dlkit/embedded/MNIST-LICENSE.txt",
+        "dlkit/data/registry.json",
+        "dlkit/instructor/lab_costs.json",
+        "dlkit/data/embedded/mnist_subset.npz",
+        "dlkit/data/embedded/MNIST-LICENSE.txt",
         "dlkit/labs/00_foundations.ipynb",
         "dlkit/labs/04_transfer_learning_vgg16.ipynb",
     ):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import numpy as np
 
 from dlkit.course.profiles import current_profile
 from dlkit.data.fetch import LABELS, locate
-from dlkit.data.image_folder import IMAGE_EXTENSIONS
+from dlkit.data.image_folder import BadImageFolder, ImageFolderWarning, require_folder
+from dlkit.data.images import UnreadableImage, is_picture_name, is_system_file, read_image
 from dlkit.data.registry import get_entry
 from dlkit.errors import DlkitError, FileUnavailable
 
@@ -158,15 +160,42 @@ def decode_predictions(probabilities: np.ndarray, top: int = 3, class_names: lis
     return decoded
 
 
-def load_photos(folder: str | Path, size: tuple[int, int]) -> tuple[np.ndarray, list[Path]]:
-    """Every image Keras reads (``IMAGE_EXTENSIONS``) in ``folder`` as RGB float32 (0–255) of
-    ``size``, centre-cropped to the right aspect ratio first (no squashing), with their paths in
-    name order."""
+def load_photos(
+    folder: str | Path, size: tuple[int, int], skip_bad: bool = False
+) -> tuple[np.ndarray, list[Path]]:
+    """Every picture in ``folder`` (not its subfolders) as RGB float32 (0–255) of ``size``,
+    centre-cropped to the right aspect ratio first (no squashing), with their paths in name order.
+
+    Pictures are read like every picture dlkit reads (``dlkit.data.images.read_image``): upright
+    (phone photos' EXIF orientation applied), HEIC, WebP, TIFF and 16-bit files included. System
+    files (``.DS_Store``, ``._IMG_0001.JPG``) are ignored.
+
+    Raises:
+        BadImageFolder: a picture cannot be read (each named, with the fix; ``skip_bad=True``
+            leaves them out with a warning instead), or the folder holds no picture at all.
+    """
     import keras
 
-    paths = sorted(p for p in Path(folder).expanduser().iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    folder = Path(folder).expanduser()
+    require_folder(folder)
+    entries = sorted(p for p in folder.iterdir() if not is_system_file(p.name) and not p.is_dir())
+    pictures, paths, unreadable = [], [], []
+    for path in (p for p in entries if is_picture_name(p.name)):
+        try:
+            pictures.append(read_image(path, reduce_to=size).pixels)
+            paths.append(path)
+        except UnreadableImage as error:
+            unreadable.append(error)
+    if unreadable and not skip_bad:
+        raise BadImageFolder("; ".join(str(error) for error in unreadable) + " (or pass skip_bad=True)")
+    if unreadable:
+        warnings.warn(f"left out {len(unreadable)} unreadable picture(s): "
+                      + ", ".join(error.path.name for error in unreadable), ImageFolderWarning, stacklevel=2)
+    if not pictures:
+        others = ", ".join(p.name for p in entries[:10]) or "nothing but system files"
+        raise BadImageFolder(
+            f"no pictures in {folder} (it holds: {others}); put JPEG, PNG or HEIC photos there"
+        )
     resize = keras.layers.Resizing(*size, crop_to_aspect_ratio=True)
-    images = [
-        keras.ops.convert_to_numpy(resize(keras.utils.img_to_array(keras.utils.load_img(p)))) for p in paths
-    ]
-    return np.stack(images).astype("float32") if images else np.zeros((0, *size, 3), "float32"), paths
+    images = [keras.ops.convert_to_numpy(resize(pixels.astype("float32"))) for pixels in pictures]
+    return np.stack(images).astype("float32"), paths

@@ -35,9 +35,12 @@ def all_images(dataset) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture
 def mixed_folder(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
-    """One class folder with every image flavour, and the RGB pixels each should load as."""
+    """A class folder with every image flavour (and a second class), and the RGB pixels each of
+    the first class should load as."""
     folder = tmp_path / "photos"
     (folder / "things").mkdir(parents=True)
+    (folder / "zz_others").mkdir()
+    picture(99).save(folder / "zz_others" / "other.png")
     expected = {}
     variants = {
         "a_rgb.png": lambda im: im,
@@ -62,9 +65,9 @@ def test_every_image_flavour_loads_as_the_same_rgb_pixels_as_pillow(mixed_folder
     before = snapshot(folder)
     dataset = load_image_folder(folder, image_size=(HEIGHT, WIDTH), batch_size=4, shuffle=False)
     images, labels = all_images(dataset)
-    assert images.shape == (7, HEIGHT, WIDTH, 3) and images.dtype == np.float32
-    assert dataset.class_names == ["things"] and labels.tolist() == [0] * 7
-    for image, (name, pixels) in zip(images, sorted(expected.items()), strict=True):
+    assert images.shape == (8, HEIGHT, WIDTH, 3) and images.dtype == np.float32
+    assert dataset.class_names == ["things", "zz_others"] and labels.tolist() == [0] * 7 + [1]
+    for image, (name, pixels) in zip(images[:7], sorted(expected.items()), strict=True):
         tolerance = 3 if name.endswith(".jpg") else 0  # JPEG decoders round differently
         assert np.abs(image - pixels).max() <= tolerance, name
     assert snapshot(folder) == before
@@ -86,7 +89,8 @@ def test_a_broken_image_stops_loading_with_a_message_naming_it(tmp_path):
     with pytest.raises(BadImageFolder) as caught:
         load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH))
     message = str(caught.value)
-    assert "2 image(s)" in message and "dog/bad.jpg" in message and "cat/cut.png" in message
+    assert "cannot read dog/bad.jpg: not a picture" in message
+    assert "cannot read cat/cut.png: truncated or corrupt" in message
     assert "skip_bad=True" in message
     assert snapshot(tmp_path) == before
 
@@ -95,29 +99,28 @@ def test_skip_bad_leaves_broken_images_out_with_one_warning_naming_them(tmp_path
     make_classes(tmp_path, {"cat": 3, "dog": 3})
     (tmp_path / "dog" / "bad.png").write_bytes(b"\x89PNG broken")
     before = snapshot(tmp_path)
-    with pytest.warns(ImageFolderWarning, match=r"left out 1 broken image\(s\): dog/bad.png"):
+    with pytest.warns(ImageFolderWarning, match=r"left out 1 unreadable picture\(s\): dog/bad.png"):
         dataset = load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH), skip_bad=True, shuffle=False)
     images, labels = all_images(dataset)
     assert len(images) == 6 and labels.tolist() == [0, 0, 0, 1, 1, 1]
     assert snapshot(tmp_path) == before
 
 
-def test_non_images_empty_classes_and_imbalance_are_reported(tmp_path):
+def test_non_pictures_and_imbalance_are_reported_and_system_files_are_not(tmp_path):
     make_classes(tmp_path, {"cat": 8, "dog": 2})
-    (tmp_path / "bird").mkdir()
     (tmp_path / "cat" / "notes.txt").write_text("not a picture")
     (tmp_path / "cat" / ".DS_Store").write_bytes(b"\0")
     with pytest.warns(ImageFolderWarning) as caught:
         load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH))
     messages = " | ".join(str(w.message) for w in caught)
-    assert "2 file(s) are not images and are ignored: cat/.DS_Store, cat/notes.txt" in messages
-    assert "empty class folder(s): bird" in messages
-    assert "strong class imbalance: cat has 8 images, dog only 2" in messages
+    assert "left out 1 file(s) that are not pictures: cat/notes.txt" in messages
+    assert ".DS_Store" not in messages
+    assert "strong class imbalance: cat has 8 pictures, dog only 2" in messages
 
 
 def test_a_folder_without_class_folders_is_an_error(tmp_path):
     picture(0).save(tmp_path / "loose.png")
-    with pytest.raises(BadImageFolder, match="no class subfolders"):
+    with pytest.raises(BadImageFolder, match="no class folders: make one subfolder per class"):
         load_image_folder(tmp_path)
     with pytest.raises(BadImageFolder, match="is not a folder"):
         inspect_image_folder(tmp_path / "missing")

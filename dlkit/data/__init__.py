@@ -4,6 +4,7 @@
 - ``locations``: the folders involved (the user's, dlkit's cache, Keras' cache);
 - ``search``: the one search order, walked by ``fetch`` (to load) and ``status`` (to report);
 - ``verify``: size and hash checks; ``fetch``: downloads and imports, atomic and locked;
+- ``images``: the one way a user's picture is read (upright 8-bit RGB, HEIC included);
 - ``mnist`` and ``image_folder``: the loaders the labs call.
 
 Invariants: a file that fails verification is never used; the user's folders and Keras' cache
@@ -19,6 +20,7 @@ from dlkit.data.image_folder import (
     inspect_image_folder,
     load_image_folder,
 )
+from dlkit.data.images import Picture, UnreadableImage, read_image
 from dlkit.data.mnist import load_embedded_mnist, load_mnist
 from dlkit.data.registry import get_entry
 from dlkit.data.status import FileStatus, inspect
@@ -29,6 +31,8 @@ __all__ = [
     "FolderReport",
     "ImageFolderWarning",
     "Located",
+    "Picture",
+    "UnreadableImage",
     "fetch",
     "get_entry",
     "inspect",
@@ -37,4 +41,5 @@ __all__ = [
     "load_image_folder",
     "load_mnist",
     "locate",
+    "read_image",
 ]

@@ -1,34 +1,58 @@
-"""Load a folder of class subfolders of images, after checking every file in it.
+"""Load a folder of class subfolders of pictures, after checking every file in it.
 
-``keras.utils.image_dataset_from_directory`` does the loading (resizing, batching, the
-validation split); this module first looks at every file and says what is wrong: files that are
-not images, images that cannot be decoded (each named), empty class folders, strong class
-imbalance. Nothing in the user's folder is ever moved or changed: when files must be left out
-(``skip_bad=True``) or converted (CMYK JPEGs, which TensorFlow decodes with shifted colours), Keras
-reads a temporary shadow folder of links and converted copies instead.
+A folder as students bring it: ``DIR/<class>/<pictures>``, made on a Mac, zipped and unzipped,
+photos straight off a phone. ``inspect_image_folder`` looks at all of it and says what will load
+and what will not; ``load_image_folder`` loads exactly that. Both read every picture through
+``dlkit.data.images.read_image`` (upright 8-bit RGB, HEIC and friends included), so a file is
+either read correctly or named, with the reason and the fix, before any training starts: no
+decoder reads the files again during ``fit``. Conversions happen in memory; the user's folder is
+never changed, and nothing is written beside it.
+
+The layout is checked too, with the folder to pass instead: a root that holds ``train/`` and
+``validation/`` splits, a root wrapping the real class folders (a zip unzipped twice), a single
+class, pictures directly in the root. System files (``.DS_Store``, ``._name.jpg``, ``__MACOSX``,
+``Thumbs.db``, hidden folders) are ignored quietly, at any depth.
 """
 
 from __future__ import annotations
 
-import atexit
+import hashlib
 import os
-import shutil
-import tempfile
 import warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
+import numpy as np
 
+from dlkit.data.images import (
+    IMAGE_EXTENSIONS,
+    Picture,
+    UnreadableImage,
+    is_picture_name,
+    is_system_file,
+    read_image,
+)
 from dlkit.errors import DlkitError
 
-IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what Keras reads, any case
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "BadImageFolder",
+    "FolderReport",
+    "ImageFolderWarning",
+    "inspect_image_folder",
+    "load_image_folder",
+    "require_folder",
+]
+
+SPLIT_NAMES = {"train", "training", "val", "valid", "validation", "test", "testing", "eval"}
 IMBALANCE_RATIO = 3.0
 SHOWN = 10
 
 
 class BadImageFolder(DlkitError):
-    """The folder cannot be loaded as it is (broken images, no class folders...)."""
+    """The folder cannot be loaded as it is; the message says which folder to pass or what to fix."""
 
 
 class ImageFolderWarning(UserWarning):
@@ -37,22 +61,30 @@ class ImageFolderWarning(UserWarning):
 
 @dataclass
 class FolderReport:
-    """What ``inspect_image_folder`` found."""
+    """What ``inspect_image_folder`` found: per class the pictures that load, and everything else."""
 
     folder: Path
-    images: dict[str, list[Path]] = field(default_factory=dict)  # class name -> decodable images
-    not_images: list[Path] = field(default_factory=list)
-    broken: list[tuple[Path, str]] = field(default_factory=list)  # (file, why it cannot be decoded)
-    needs_conversion: list[Path] = field(default_factory=list)  # decodable, but not by TensorFlow
+    classes: dict[str, list[Path]] = field(default_factory=dict)  # class -> pictures that load
+    formats: Counter = field(default_factory=Counter)  # real format -> number of pictures
+    converted: list[tuple[Path, str]] = field(default_factory=list)  # (picture, what loading does)
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (file, why and what to do)
+    not_pictures: list[Path] = field(default_factory=list)  # files whose name says they are not
+    outside_classes: list[Path] = field(default_factory=list)  # pictures in the root itself
+    system_files: int = 0  # .DS_Store, ._name.jpg, __MACOSX, ... ignored quietly
+    duplicates: list[list[Path]] = field(default_factory=list)  # groups of byte-identical pictures
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: len(files) for name, files in self.classes.items()}
 
     @property
     def empty_classes(self) -> list[str]:
-        return [name for name, files in self.images.items() if not files]
+        return [name for name, count in self.counts.items() if count == 0]
 
     @property
     def imbalance(self) -> tuple[str, int, str, int] | None:
         """(largest class, its count, smallest class, its count) when the ratio is over 3."""
-        counts = {name: len(files) for name, files in self.images.items() if files}
+        counts = {name: count for name, count in self.counts.items() if count}
         if len(counts) < 2:
             return None
         big, small = max(counts, key=counts.get), min(counts, key=counts.get)
@@ -60,99 +92,225 @@ class FolderReport:
             return big, counts[big], small, counts[small]
         return None
 
-    def problems(self) -> list[str]:
-        """One sentence per kind of problem, for messages and warnings."""
+    def blocking(self, skip_bad: bool = False) -> list[str]:
+        """The problems that stop loading, one line each (unreadable pictures unless ``skip_bad``)."""
         lines = []
-        if self.not_images:
-            lines.append(
-                f"{len(self.not_images)} file(s) are not images and are ignored: "
-                + _names(self.not_images, self.folder)
-            )
-        if self.empty_classes:
-            lines.append(f"empty class folder(s): {', '.join(self.empty_classes)}")
-        if self.imbalance:
-            big, big_count, small, small_count = self.imbalance
-            lines.append(f"strong class imbalance: {big} has {big_count} images, {small} only {small_count}")
+        if self.unreadable and not skip_bad:
+            lines += [f"cannot read {self._name(path)}: {why}" for path, why in self.unreadable]
+        lines += [
+            f"class folder {name}/ has no picture that can be read: add pictures or remove the folder"
+            for name in self.empty_classes
+        ]
         return lines
 
+    def notes(self, skip_bad: bool = False) -> list[str]:
+        """What loading leaves out or the user should know, one line each; none of it stops loading."""
+        lines = []
+        if self.unreadable and skip_bad:
+            lines.append(f"left out {len(self.unreadable)} unreadable picture(s): "
+                         + self._names([path for path, _ in self.unreadable]))
+        if self.not_pictures:
+            lines.append(f"left out {len(self.not_pictures)} file(s) that are not pictures: "
+                         + self._names(self.not_pictures))
+        if self.outside_classes:
+            lines.append(f"left out {len(self.outside_classes)} picture(s) lying in {self.folder} itself, "
+                         "in no class folder (move them into one): " + self._names(self.outside_classes))
+        if self.imbalance:
+            big, big_count, small, small_count = self.imbalance
+            lines.append(f"strong class imbalance: {big} has {big_count} pictures, "
+                         f"{small} only {small_count}")
+        if self.duplicates:
+            across = [group for group in self.duplicates if len({path.parent for path in group}) > 1]
+            lines.append(
+                f"{len(self.duplicates)} group(s) of identical pictures, {len(across)} of them in different "
+                f"classes: " + "; ".join(self._names(group) for group in self.duplicates[:3])
+                + ("; ..." if len(self.duplicates) > 3 else "")
+            )
+        return lines
 
-def _names(paths: list[Path], folder: Path) -> str:
-    shown = [str(p.relative_to(folder)) for p in paths[:SHOWN]]
-    more = f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
-    return ", ".join(shown) + more
+    def describe(self, skip_bad: bool = False) -> str:
+        """The report ``dlkit check-folder`` prints: classes, formats, conversions, what is left
+        out and why, and the call that loads the folder (or what stops it)."""
+        total = sum(self.counts.values())
+        lines = [f"{self.folder}: {total} pictures in {len(self.classes)} classes"]
+        lines += [f"  {name:<24} {count:>6}" for name, count in self.counts.items()]
+        lines.append("Formats: " + ", ".join(f"{fmt} {n}" for fmt, n in self.formats.most_common()))
+        if self.converted:
+            lines.append(f"Converted on loading, in memory (your files stay as they are): "
+                         f"{len(self.converted)}")
+            reasons = Counter(reason for _, reason in self.converted)
+            lines += [f"  {count} x {reason}" for reason, count in reasons.most_common()]
+        if self.system_files:
+            lines.append(f"Ignored {self.system_files} system file(s) and folder(s) "
+                         "(.DS_Store, ._name AppleDouble files, __MACOSX, Thumbs.db, hidden folders)")
+        blocking, notes = self.blocking(skip_bad), self.notes(skip_bad)
+        lines += [f"Note: {line}" for line in notes]
+        lines += [f"Problem: {line}" for line in blocking]
+        if blocking:
+            lines.append(f"Cannot load: {len(blocking)} problem(s) above.")
+        else:
+            option = ", skip_bad=True" if self.unreadable else ""
+            lines.append(f'Loads with: load_image_folder("{self.folder}", image_size=(150, 150){option})')
+        return "\n".join(lines)
+
+    def _name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.folder))
+        except ValueError:
+            return str(path)
+
+    def _names(self, paths: list[Path]) -> str:
+        shown = [self._name(path) for path in paths[:SHOWN]]
+        more = f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
+        return ", ".join(shown) + more
 
 
-def _check_image(path: Path) -> tuple[str | None, bool]:
-    """(why it cannot be decoded or None, whether TensorFlow would need a converted copy)."""
-    try:
-        with Image.open(path) as image:
-            image.draft("RGB", (256, 256))  # JPEGs decode at a reduced scale: fast, still complete
-            image.load()
-            return None, image.format == "JPEG" and image.mode == "CMYK"
-    except Exception as error:  # Pillow raises many kinds for broken files
-        return f"{type(error).__name__}: {error}".splitlines()[0][:160], False
+def require_folder(folder: Path) -> None:
+    """Raise ``BadImageFolder`` unless ``folder`` is a folder, saying whether it exists."""
+    if not folder.is_dir():
+        missing = "" if folder.exists() else " (it does not exist)"
+        raise BadImageFolder(f"{folder} is not a folder{missing}")
+
+
+def _visible(folder: Path) -> tuple[list[Path], list[Path], int]:
+    """(subfolders, files, system entries) of ``folder``, system files and folders set aside."""
+    folders, files, system = [], [], 0
+    for entry in sorted(folder.iterdir()):
+        if is_system_file(entry.name):
+            system += 1
+        elif entry.is_dir():
+            folders.append(entry)
+        else:
+            files.append(entry)  # a file, or a link to one (dangling links are named later)
+    return folders, files, system
+
+
+def _walk_files(folder: Path) -> tuple[list[Path], int]:
+    """(every non-system file under ``folder`` in Keras' order: by folder, then name; the number
+    of system files and folders passed over). Hidden folders are not entered."""
+    found, system = [], 0
+    for root, folders, files in os.walk(folder):
+        system += sum(is_system_file(name) for name in folders + files)
+        folders[:] = [name for name in folders if not is_system_file(name)]
+        found += [(root, name) for name in files if not is_system_file(name)]
+    return [Path(root) / name for root, name in sorted(found)], system
+
+
+def _has_pictures(folder: Path) -> bool:
+    return any(is_picture_name(path.name) for path in _walk_files(folder)[0])
+
+
+def _check_layout(folder: Path, class_folders: list[Path], root_files: list[Path]) -> None:
+    """Raise ``BadImageFolder`` with the folder to pass instead when the layout is wrong."""
+    pictures_in_root = [path for path in root_files if is_picture_name(path.name)]
+    if not class_folders:
+        if pictures_in_root:
+            raise BadImageFolder(
+                f"{folder} holds {len(pictures_in_root)} pictures but no class folders: make one "
+                f"subfolder per class ({folder}/cat/, {folder}/dog/, ...) and move each picture into "
+                "its class's folder"
+            )
+        raise BadImageFolder(f"{folder} has no class subfolders: expected {folder}/<class name>/<pictures>")
+    names = {path.name.lower() for path in class_folders}
+    splits = names & SPLIT_NAMES
+    if splits and (splits == names or len(splits) >= 2):
+        splits = ", ".join(path.name for path in class_folders)
+        train = next((p for p in class_folders if p.name.lower() in ("train", "training")), class_folders[0])
+        raise BadImageFolder(
+            f"{folder} holds the splits {splits}, not classes: pass {train} (and load the "
+            "validation folder the same way for validation data)"
+        )
+    if len(class_folders) == 1:
+        [only] = class_folders
+        inner, _, _ = _visible(only)
+        if inner and any(_has_pictures(sub) for sub in inner):
+            raise BadImageFolder(
+                f"{folder} holds one folder, {only.name}, which holds the classes "
+                f"{', '.join(sub.name for sub in inner[:SHOWN])}: pass {only} instead"
+            )
+        raise BadImageFolder(
+            f"{folder} has only one class ({only.name}): a classifier needs at least two class "
+            "folders, one per kind of picture"
+        )
+
+
+def _scan(folder: Path) -> tuple[FolderReport, list[tuple[str, Path]]]:
+    """The folder's layout checked, and every (class, file) that should be a picture, in order."""
+    require_folder(folder)
+    class_folders, root_files, system = _visible(folder)
+    _check_layout(folder, class_folders, root_files)
+    report = FolderReport(folder, system_files=system)
+    report.outside_classes = [path for path in root_files if is_picture_name(path.name)]
+    report.not_pictures = [path for path in root_files if not is_picture_name(path.name)]
+    candidates = []
+    for class_folder in class_folders:
+        report.classes[class_folder.name] = []
+        files, system = _walk_files(class_folder)
+        report.system_files += system
+        for path in files:
+            if is_picture_name(path.name):
+                candidates.append((class_folder.name, path))
+            else:
+                report.not_pictures.append(path)
+    return report, candidates
+
+
+def _read_all(
+    report: FolderReport, candidates: list[tuple[str, Path]], image_size: tuple[int, int] | None
+) -> list[tuple[str, Path, np.ndarray | None]]:
+    """Read every candidate once (in threads: Pillow decodes outside the GIL), filling the report;
+    returns (class, path, pixels resized to ``image_size`` or None) for the pictures that load."""
+
+    def read(candidate: tuple[str, Path]) -> tuple[Picture | None, str | None, bytes]:
+        path = candidate[1]
+        try:
+            picture = read_image(path, reduce_to=image_size)
+        except UnreadableImage as error:
+            return None, error.reason, b""
+        return picture, None, hashlib.sha1(path.read_bytes()).digest()
+
+    loaded, by_hash = [], {}
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        for (class_name, path), (picture, problem, digest) in zip(
+            candidates, pool.map(read, candidates), strict=True
+        ):
+            if picture is None:
+                report.unreadable.append((path, problem))
+                continue
+            report.classes[class_name].append(path)
+            report.formats[picture.format] += 1
+            report.converted += [(path, change) for change in picture.changes]
+            by_hash.setdefault(digest, []).append(path)
+            pixels = _resized(picture.pixels, image_size) if image_size else None
+            loaded.append((class_name, path, pixels))
+    report.duplicates = [group for group in by_hash.values() if len(group) > 1]
+    return loaded
+
+
+def _resized(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize to ``size`` as float32 0-255, the way Keras' folder loader resizes."""
+    import keras
+
+    if pixels.shape[:2] == tuple(size):
+        return pixels.astype(np.float32)
+    resized = keras.ops.image.resize(pixels.astype(np.float32), size, interpolation="bilinear")
+    return keras.ops.convert_to_numpy(resized)
 
 
 def inspect_image_folder(folder: str | Path) -> FolderReport:
-    """Look at every file under ``folder/<class>/`` without changing anything.
+    """Check every file under ``folder/<class>/`` without changing anything: each picture is read
+    in full, as loading will read it.
 
     Raises:
-        BadImageFolder: the folder does not exist or has no class subfolders.
+        BadImageFolder: the folder does not exist or its layout is wrong (the message says which
+            folder to pass instead).
+
+    Example:
+        >>> print(inspect_image_folder("~/my-pictures").describe())
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise BadImageFolder(f"{folder} is not a folder")
-    report = FolderReport(folder)
-    class_folders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not class_folders:
-        raise BadImageFolder(
-            f"{folder} has no class subfolders: expected {folder}/<class name>/<image files>"
-        )
-    report.not_images += sorted(p for p in folder.iterdir() if p.is_file())
-    for class_folder in class_folders:
-        report.images[class_folder.name] = []
-        for path in sorted(p for p in class_folder.rglob("*") if p.is_file()):
-            if not path.name.lower().endswith(IMAGE_EXTENSIONS) or path.name.startswith("."):
-                report.not_images.append(path)
-                continue
-            problem, convert = _check_image(path)
-            if problem:
-                report.broken.append((path, problem))
-                continue
-            report.images[class_folder.name].append(path)
-            if convert:
-                report.needs_conversion.append(path)
+    report, candidates = _scan(Path(folder).expanduser())
+    _read_all(report, candidates, image_size=None)
     return report
-
-
-_SHADOW_FOLDERS: list[str] = []
-
-
-@atexit.register
-def _remove_shadow_folders() -> None:
-    for shadow in _SHADOW_FOLDERS:
-        shutil.rmtree(shadow, ignore_errors=True)
-
-
-def _shadow_folder(report: FolderReport) -> Path:
-    """A temporary copy of the folder's layout: links to the good images, converted copies of the
-    ones TensorFlow cannot decode correctly, nothing of the broken ones."""
-    shadow = Path(tempfile.mkdtemp(prefix="dlkit-image-folder-"))
-    _SHADOW_FOLDERS.append(str(shadow))
-    convert = set(report.needs_conversion)
-    for class_name, files in report.images.items():
-        (shadow / class_name).mkdir()
-        for index, path in enumerate(files):
-            target = shadow / class_name / f"{index:06d}_{path.name}"
-            if path in convert:
-                with Image.open(path) as image:
-                    image.convert("RGB").save(target.with_suffix(".png"))
-                continue
-            try:
-                os.symlink(path.resolve(), target)
-            except OSError:  # e.g. Windows without the symlink privilege
-                shutil.copyfile(path, target)
-    return shadow
 
 
 def load_image_folder(
@@ -166,63 +324,71 @@ def load_image_folder(
     skip_bad: bool = False,
     cache: bool = True,
 ):
-    """A ``tf.data.Dataset`` of ``(images, labels)`` batches from ``folder/<class>/<image>``.
+    """A ``tf.data.Dataset`` of ``(images, labels)`` batches from ``folder/<class>/<picture>``.
 
-    Images are float32 RGB in 0–255, shape (batch, height, width, 3), resized to ``image_size``;
-    labels are int32 class indices in the sorted order of the class folder names
-    (``dataset.class_names``). Grey, palette, RGBA, CMYK and 16-bit images and upper-case
-    extensions all load as RGB. The images are cached in memory after the first pass and
-    reshuffled every epoch (so pass ``shuffle=False`` to ``model.fit``).
+    Images are float32 RGB in 0-255, shape (batch, height, width, 3), resized to ``image_size``
+    (bilinear, like ``keras.utils.image_dataset_from_directory``); labels are int32 class indices
+    in the sorted order of the class folder names (``dataset.class_names``). Every picture is
+    checked and read once, before this returns (see ``inspect_image_folder``); they are held in
+    memory and reshuffled every epoch (so pass ``shuffle=False`` to ``model.fit``).
 
     Args:
         validation_split, subset, seed: as in ``keras.utils.image_dataset_from_directory``;
             ``subset="both"`` returns ``(training, validation)``.
-        skip_bad: leave out images that cannot be decoded, with one warning listing them,
-            instead of stopping with an error that names them.
+        skip_bad: leave out pictures that cannot be read, with one warning naming them, instead
+            of stopping with an error that names them.
+        cache: kept for compatibility; the pictures are always held in memory.
 
     Raises:
-        BadImageFolder: broken images (unless ``skip_bad``), or no class folders.
+        BadImageFolder: unreadable pictures (unless ``skip_bad``), an empty class, or a wrong
+            layout; the message names the files and says what to do.
     """
-    import keras
     import tensorflow as tf
 
-    report = inspect_image_folder(folder)
-    if report.broken and not skip_bad:
-        listing = "; ".join(f"{p.relative_to(report.folder)} ({why})" for p, why in report.broken[:SHOWN])
-        more = f"; and {len(report.broken) - SHOWN} more" if len(report.broken) > SHOWN else ""
-        raise BadImageFolder(
-            f"{len(report.broken)} image(s) in {report.folder} cannot be decoded: {listing}{more}. "
-            "Fix or remove them, or pass skip_bad=True to leave them out."
-        )
-    problems = report.problems()
-    if report.broken:
-        problems.append(
-            f"left out {len(report.broken)} broken image(s): "
-            + _names([p for p, _ in report.broken], report.folder)
-        )
-    for problem in problems:
-        warnings.warn(f"{report.folder}: {problem}", ImageFolderWarning, stacklevel=2)
+    report, candidates = _scan(Path(folder).expanduser())
+    loaded = _read_all(report, candidates, tuple(image_size))
+    blocking = report.blocking(skip_bad)
+    if blocking:
+        more = f"; and {len(blocking) - SHOWN} more" if len(blocking) > SHOWN else ""
+        skip = " Fix or remove them, or pass skip_bad=True to leave them out." if report.unreadable else ""
+        raise BadImageFolder(f"{report.folder} cannot be loaded: {'; '.join(blocking[:SHOWN])}{more}.{skip} "
+                             f"`dlkit check-folder {report.folder}` shows the whole report.")
+    for note in report.notes(skip_bad):
+        warnings.warn(f"{report.folder}: {note}", ImageFolderWarning, stacklevel=2)
 
-    source = _shadow_folder(report) if report.broken or report.needs_conversion else report.folder
-    datasets = keras.utils.image_dataset_from_directory(
-        source,
-        image_size=image_size,
-        batch_size=None,
-        validation_split=validation_split,
-        subset=subset,
-        seed=seed,
-        shuffle=shuffle,
-        label_mode="int",
-    )
-    single = not isinstance(datasets, (list, tuple))
+    class_names = sorted(report.classes)
+    images = np.stack([pixels for _, _, pixels in loaded])
+    labels = np.array([class_names.index(name) for name, _, _ in loaded], dtype=np.int32)
+    if shuffle:  # Keras' order: shuffle files and labels with the same seed, then split
+        order = np.random.RandomState(seed).permutation(len(labels))
+        images, labels = images[order], labels[order]
+    print(f"Found {len(labels)} pictures belonging to {len(class_names)} classes.")
+    parts = _split(images, labels, validation_split, subset)
+
     prepared = []
-    for dataset in [datasets] if single else datasets:
-        class_names = dataset.class_names
-        if cache:
-            dataset = dataset.cache()
+    for name, (part_images, part_labels) in parts:
+        if name:
+            print(f"Using {len(part_labels)} pictures for {name}.")
+        dataset = tf.data.Dataset.from_tensor_slices((part_images, part_labels))
         if shuffle:
-            dataset = dataset.shuffle(2048, seed=seed, reshuffle_each_iteration=True)
+            dataset = dataset.shuffle(len(part_labels), seed=seed, reshuffle_each_iteration=True)
         dataset = dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
         dataset.class_names = class_names
         prepared.append(dataset)
-    return prepared[0] if single else tuple(prepared)
+    return prepared[0] if len(prepared) == 1 else tuple(prepared)
+
+
+def _split(images: np.ndarray, labels: np.ndarray, validation_split: float | None, subset: str | None):
+    """[(subset name or None, (images, labels))] as Keras splits: the last share is validation."""
+    if not validation_split:
+        if subset:
+            raise ValueError("subset needs validation_split, e.g. validation_split=0.2")
+        return [(None, (images, labels))]
+    if not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be between 0 and 1, not {validation_split}")
+    if subset not in ("training", "validation", "both"):
+        raise ValueError(f'subset must be "training", "validation" or "both", not {subset!r}')
+    cut = len(labels) - int(validation_split * len(labels))
+    training = ("training", (images[:cut], labels[:cut]))
+    validation = ("validation", (images[cut:], labels[cut:]))
+    return {"training": [training], "validation": [validation], "both": [training, validation]}[subset]

@@ -1,5 +1,5 @@
-"""The ``dlkit`` command: fetch, datasets, doctor, demo, ponies, student-copy. Errors print as one
-readable line."""
+"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy.
+Errors print as one readable line."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     checks = run_checks()
     print(report(checks))
     return 1 if any(check.broken for check in checks) else 0
+
+
+def cmd_check_folder(args: argparse.Namespace) -> int:
+    from dlkit.data.image_folder import inspect_image_folder
+
+    report = inspect_image_folder(args.folder)
+    print(report.describe(skip_bad=args.skip_bad))
+    return 1 if report.blocking(args.skip_bad) else 0
 
 
 def cmd_student_copy(args: argparse.Namespace) -> int:
@@ -145,6 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Versions, devices, cache folder and what can run offline.",
     )
     doctor.set_defaults(run=cmd_doctor)
+
+    check_folder = commands.add_parser(
+        "check-folder",
+        help="check a folder of class subfolders of pictures before training on it",
+        description="Read every picture in DIR/<class>/ as loading will, and report: pictures per class, "
+        "formats, what is converted, what is left out and why, duplicates, imbalance, and the call that "
+        "loads it. Exit status 0 when it loads, 1 when it cannot. Nothing in DIR is changed.",
+    )
+    check_folder.add_argument("folder", type=Path, metavar="DIR")
+    check_folder.add_argument("--skip-bad", action="store_true", help="as load_image_folder(skip_bad=True)")
+    check_folder.set_defaults(run=cmd_check_folder)
 
     ponies = commands.add_parser(
         "ponies",

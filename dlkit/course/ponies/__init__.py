@@ -12,6 +12,14 @@ or from the shell: ``dlkit ponies --out ponies/train --per-class 120 --seed 1``.
 """
 
 from dlkit.course.ponies.classes import CLASS_NAMES, PONY_CLASSES, PonyClass
-from dlkit.course.ponies.generator import draw_pony, generate_ponies, pony_splits
+from dlkit.course.ponies.generator import draw_pony, generate_ponies, pony_splits, save_as_phone_photo
 
-__all__ = ["CLASS_NAMES", "PONY_CLASSES", "PonyClass", "draw_pony", "generate_ponies", "pony_splits"]
+__all__ = [
+    "CLASS_NAMES",
+    "PONY_CLASSES",
+    "PonyClass",
+    "draw_pony",
+    "generate_ponies",
+    "pony_splits",
+    "save_as_phone_photo",
+]

@@ -1,0 +1,176 @@
+"""Read a student's picture the one way dlkit reads every picture: with Pillow, upright, 8-bit RGB.
+
+``read_image`` serves the folder loader, ``pretrained.load_photos`` and anything later that reads
+pictures people bring, so what ``dlkit check-folder`` checked is exactly what trains: no second
+decoder reads the file later. It handles what phones and laptops make:
+
+- EXIF orientation is applied (Pillow's ``ImageOps.exif_transpose``): phone photos come out upright;
+- HEIC/HEIF (the iPhone default, through the ``pillow-heif`` package), WebP, AVIF, TIFF, BMP, GIF
+  (its first frame), PNG and JPEG are read by their content, whatever their extension says;
+- palette, 1-bit, grey, grey + alpha, RGBA, CMYK and 16-bit pictures become 8-bit RGB (16-bit
+  values are scaled, not clipped; transparency is dropped, as Keras drops it).
+
+What operating systems leave beside pictures (hidden files such as ``.DS_Store`` and macOS's
+``._name.jpg`` AppleDouble files, ``__MACOSX``, ``Thumbs.db``, ``desktop.ini``) is recognised by
+``is_system_file`` and never read. Nothing is ever written next to the user's files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from dlkit.errors import DlkitError
+
+try:  # a declared dependency; without it HEIC photos are named with the install command
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORT = True
+except ImportError:  # pragma: no cover - only where pillow-heif failed to install
+    HEIF_SUPPORT = False
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "Picture",
+    "UnreadableImage",
+    "is_picture_name",
+    "is_system_file",
+    "read_image",
+]
+
+IMAGE_EXTENSIONS = (
+    ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif",
+)  # fmt: skip
+HEIF_EXTENSIONS = (".heic", ".heif")
+SYSTEM_NAMES = {
+    "__macosx", "thumbs.db", "ehthumbs.db", "desktop.ini", "$recycle.bin", "system volume information",
+}  # fmt: skip
+SIXTEEN_BIT_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
+MODE_NAMES = {  # Pillow's modes, as the report names them
+    "1": "1-bit black and white", "L": "grey", "LA": "grey with transparency", "P": "palette",
+    "PA": "palette with transparency", "RGBA": "RGBA (transparency dropped)", "CMYK": "CMYK",
+    "YCbCr": "YCbCr", "LAB": "Lab", "HSV": "HSV",
+}  # fmt: skip
+
+
+class UnreadableImage(DlkitError):
+    """A file that should be a picture but cannot be read; ``reason`` says why and what to do."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture as dlkit uses it: upright 8-bit RGB pixels, the file's real format, and what was
+    done to get there (empty when the file was already plain RGB)."""
+
+    pixels: np.ndarray  # uint8, (height, width, 3)
+    format: str  # Pillow's name for what the file really is: "JPEG", "PNG", "HEIF", "WEBP", ...
+    changes: tuple[str, ...] = ()
+
+
+def is_system_file(name: str) -> bool:
+    """True for what an operating system leaves beside pictures, at any depth: hidden files and
+    folders (``.DS_Store``, ``._IMG_0001.JPG``, ``.ipynb_checkpoints``), ``__MACOSX``,
+    ``Thumbs.db``, ``desktop.ini``. dlkit ignores these quietly."""
+    return name.startswith(".") or name.lower() in SYSTEM_NAMES
+
+
+def is_picture_name(name: str) -> bool:
+    """True when the file name says it is a picture dlkit reads (any case: ``IMG_1.JPG``)."""
+    return name.lower().endswith(IMAGE_EXTENSIONS)
+
+
+def read_image(path: str | Path, reduce_to: tuple[int, int] | None = None) -> Picture:
+    """Read ``path`` fully, upright, as 8-bit RGB.
+
+    Args:
+        path: the picture.
+        reduce_to: the size the caller will shrink the picture to, if it will: a large JPEG is
+            then decoded at a reduced scale (still at least twice that size), which is several
+            times faster for phone photos.
+
+    Raises:
+        UnreadableImage: the file is missing (a dangling link), empty, truncated, not a picture,
+            or a HEIC photo without pillow-heif; the message says what to do.
+
+    Example:
+        >>> picture = read_image("IMG_0001.HEIC")
+        >>> picture.pixels.shape, picture.pixels.dtype, picture.format
+        ((3024, 4032, 3), dtype('uint8'), 'HEIF')
+    """
+    path = Path(path)
+    _check_file(path)
+    try:
+        with Image.open(path) as image:
+            if reduce_to and image.format == "JPEG":
+                side = 2 * max(reduce_to)  # square: the picture may still be turned by 90 degrees
+                image.draft("RGB", (side, side))
+            image.load()  # a full decode: a truncated file fails here, not later during training
+            file_format = image.format or "unknown"
+            orientation = _orientation(image)
+            changes = [f"turned upright (EXIF orientation {orientation})"] if orientation != 1 else []
+            pixels, converted = _to_rgb8(ImageOps.exif_transpose(image))
+    except UnidentifiedImageError:
+        raise UnreadableImage(path, _unidentified_reason(path)) from None
+    except Image.DecompressionBombError as error:
+        raise UnreadableImage(path, f"too large to read safely ({error}); shrink it first") from None
+    except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "broken"
+        detail = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise UnreadableImage(
+            path, f"truncated or corrupt ({detail}): copy it again from the original, or remove it"
+        ) from None
+    if file_format not in ("JPEG", "PNG", "BMP", "GIF"):
+        changes.append(f"decoded from {file_format}")
+    return Picture(pixels, file_format, tuple(changes + converted))
+
+
+def _check_file(path: Path) -> None:
+    if path.is_symlink() and not path.exists():
+        raise UnreadableImage(path, f"a link to {os.readlink(path)}, which does not exist: "
+                                    "copy the picture itself here, or remove the link")
+    if not path.is_file():
+        raise UnreadableImage(path, "no such file")
+    if path.stat().st_size == 0:
+        raise UnreadableImage(path, "an empty file (0 bytes), e.g. an interrupted copy: copy it again")
+
+
+def _unidentified_reason(path: Path) -> str:
+    if path.suffix.lower() in HEIF_EXTENSIONS and not HEIF_SUPPORT:
+        return "a HEIC/HEIF photo, and pillow-heif is not installed: `pip install pillow-heif`"
+    return (
+        "not a picture Pillow can read, whatever its extension says (a video, a document, or a "
+        "format Pillow lacks here): re-save it as JPEG or PNG, or remove it"
+    )
+
+
+def _orientation(image: Image.Image) -> int:
+    return int(image.getexif().get(0x0112, 1))  # the EXIF Orientation tag
+
+
+def _to_rgb8(image: Image.Image) -> tuple[np.ndarray, list[str]]:
+    """8-bit RGB pixels and what the conversion did."""
+    mode = image.mode
+    if mode == "RGB":
+        return np.asarray(image, dtype=np.uint8), []
+    if mode in SIXTEEN_BIT_MODES:  # 16-bit grey: scale 0-65535 to 0-255 (a plain convert clips: white)
+        grey = np.asarray(image).astype(np.float64)
+        grey = np.clip(np.rint(grey / 257.0), 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=-1), ["16-bit grey scaled to 8-bit RGB"]
+    if mode == "F":  # floating-point TIFF: shown as 0-1 or 0-255, whichever it holds
+        values = np.asarray(image, dtype=np.float64)
+        values = values * 255.0 if values.max(initial=0) <= 1.0 else values
+        grey = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=-1), ["floating-point grey converted to 8-bit RGB"]
+    if mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")  # Pillow's advice for palette pictures with transparency
+    converted = f"{MODE_NAMES.get(mode, mode)} converted to RGB"
+    return np.asarray(image.convert("RGB"), dtype=np.uint8), [converted]

@@ -100,6 +100,8 @@ def formats_of_a_real_class(folder: Path) -> dict[str, tuple[np.ndarray, float]]
     expected["k_grey_alpha.png"] = (np.repeat(grey[..., None], 3, -1), 0)
     Image.fromarray(base).save(folder / "L_UPPER.JPG", quality=95)
     expected["L_UPPER.JPG"] = (base, 6)
+    Image.fromarray(base).save(folder / "m_windows.jfif", format="JPEG", quality=90)
+    expected["m_windows.jfif"] = (base, 6)
     return expected
 
 
@@ -257,7 +259,8 @@ def make_classes(folder: Path, names=("cats", "dogs")) -> None:
     ("layout", "message"),
     [
         ("splits", r"holds the splits train, validation, not classes: pass .*/root/train"),
-        ("unzipped twice", r"holds one folder, ponies, which holds the classes cats, dogs: pass .*/ponies"),
+        ("unzipped twice", r"holds one folder, ponies, which holds cats, dogs: pass .*/root/ponies instead"),
+        ("wrapped splits", r"holds one folder, dataset, which holds train, validation: pass .*/train"),
         ("one class", r"has only one class \(cats\)"),
         ("pictures in the root", r"holds 2 pictures but no class folders: make one subfolder per class"),
         ("nothing", r"has no class subfolders"),
@@ -272,6 +275,9 @@ def test_a_wrong_folder_level_says_which_folder_to_pass(tmp_path, layout, messag
     elif layout == "unzipped twice":
         make_classes(root / "ponies")
         (root / "__MACOSX").mkdir()
+    elif layout == "wrapped splits":
+        make_classes(root / "dataset" / "train")
+        make_classes(root / "dataset" / "validation")
     elif layout == "one class":
         make_classes(root, names=("cats",))
     elif layout == "pictures in the root":

@@ -225,13 +225,27 @@ def _check_layout(folder: Path, class_folders: list[Path], root_files: list[Path
         inner, _, _ = _visible(only)
         if inner and any(_has_pictures(sub) for sub in inner):
             raise BadImageFolder(
-                f"{folder} holds one folder, {only.name}, which holds the classes "
-                f"{', '.join(sub.name for sub in inner[:SHOWN])}: pass {only} instead"
+                f"{folder} holds one folder, {only.name}, which holds "
+                f"{', '.join(sub.name for sub in inner[:SHOWN])}: pass {_suggestion(only)} instead"
             )
         raise BadImageFolder(
             f"{folder} has only one class ({only.name}): a classifier needs at least two class "
             "folders, one per kind of picture"
         )
+
+
+def _suggestion(folder: Path) -> Path:
+    """The folder to load, for a folder that wraps it: down through single folders (a zip
+    unzipped twice) to the class folders, or to the training split."""
+    for _ in range(8):
+        inner, _, _ = _visible(folder)
+        names = {path.name.lower(): path for path in inner}
+        if names.keys() & {"train", "training"}:
+            return names.get("train") or names["training"]
+        if len(inner) != 1:
+            return folder
+        folder = inner[0]
+    return folder
 
 
 def _scan(folder: Path) -> tuple[FolderReport, list[tuple[str, Path]]]:

@@ -44,11 +44,13 @@ __all__ = [
 ]
 
 IMAGE_EXTENSIONS = (
-    ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif",
-)  # fmt: skip
-HEIF_EXTENSIONS = (".heic", ".heif")
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff",
+    ".heic", ".heif", ".hif", ".avif",
+)  # fmt: skip  (".jfif" is how Windows often saves JPEGs)
+HEIF_EXTENSIONS = (".heic", ".heif", ".hif")
 SYSTEM_NAMES = {
     "__macosx", "thumbs.db", "ehthumbs.db", "desktop.ini", "$recycle.bin", "system volume information",
+    "icon\r", "@eadir",  # macOS's custom-icon file; Synology NAS thumbnail folders
 }  # fmt: skip
 SIXTEEN_BIT_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 MODE_NAMES = {  # Pillow's modes, as the report names them
@@ -116,11 +118,12 @@ def read_image(path: str | Path, reduce_to: tuple[int, int] | None = None) -> Pi
                 image.draft("RGB", (side, side))
             image.load()  # a full decode: a truncated file fails here, not later during training
             file_format = image.format or "unknown"
-            orientation = _orientation(image)
-            changes = [f"turned upright (EXIF orientation {orientation})"] if orientation != 1 else []
-            pixels, converted = _to_rgb8(ImageOps.exif_transpose(image))
+            upright, changes = _upright(image)
+            pixels, converted = _to_rgb8(upright)
     except UnidentifiedImageError:
         raise UnreadableImage(path, _unidentified_reason(path)) from None
+    except PermissionError:
+        raise UnreadableImage(path, "permission denied: make the file readable (or copy it) first") from None
     except Image.DecompressionBombError as error:
         raise UnreadableImage(path, f"too large to read safely ({error}); shrink it first") from None
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "broken"
@@ -152,8 +155,15 @@ def _unidentified_reason(path: Path) -> str:
     )
 
 
-def _orientation(image: Image.Image) -> int:
-    return int(image.getexif().get(0x0112, 1))  # the EXIF Orientation tag
+def _upright(image: Image.Image) -> tuple[Image.Image, list[str]]:
+    """The picture turned as its EXIF orientation says, and a note of it. Broken EXIF data does
+    not make a readable picture unreadable: it is then used as stored, and the note says so."""
+    try:
+        orientation = int(image.getexif().get(0x0112, 1))  # the EXIF Orientation tag
+        upright = ImageOps.exif_transpose(image)
+    except Exception:  # EXIF parsers fail in many ways on odd files; the pixels are still fine
+        return image, ["EXIF data unreadable: used as stored, not turned"]
+    return upright, [f"turned upright (EXIF orientation {orientation})"] if orientation not in (0, 1) else []
 
 
 def _to_rgb8(image: Image.Image) -> tuple[np.ndarray, list[str]]:

@@ -8,6 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "accuracy",
+    "classification_report",
+    "confusion_matrix",
+    "format_classification_report",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "r_squared",
+    "regression_report",
+    "root_mean_squared_error",
+    "top_mistakes",
+]
+
 
 def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """MAE = (1/N) Σ |y − ŷ|: the average size of a mistake, in the units of y."""

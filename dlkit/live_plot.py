@@ -12,6 +12,8 @@ import keras
 
 from dlkit.plots import plot_history
 
+__all__ = ["LiveHistoryPlot"]
+
 
 def _in_notebook() -> bool:
     try:

@@ -13,6 +13,17 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure as MatplotlibFigure
 
+__all__ = [
+    "Figure",
+    "plot_confusion_matrix",
+    "plot_feature_maps",
+    "plot_filters",
+    "plot_history",
+    "plot_prediction",
+    "show_images",
+    "show_mistakes",
+]
+
 
 class Figure(MatplotlibFigure):
     """A matplotlib Figure that shows itself in Jupyter and Colab as a PNG, without pyplot."""

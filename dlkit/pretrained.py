@@ -27,6 +27,17 @@ from dlkit.data.images import UnreadableImage, is_picture_name, is_system_file, 
 from dlkit.data.registry import get_entry
 from dlkit.errors import DlkitError, FileUnavailable
 
+__all__ = [
+    "BASES",
+    "decode_predictions",
+    "imagenet_class_names",
+    "load_base",
+    "load_photos",
+    "preprocess_input",
+    "random_weights_note",
+    "requested_weights",
+]
+
 
 @dataclass(frozen=True)
 class Base:

@@ -26,6 +26,8 @@ import os
 import platform
 from dataclasses import dataclass
 
+__all__ = ["STRATEGY_OF_KIND", "Runtime", "choose_kind", "pick_runtime", "versions_line"]
+
 
 @dataclass
 class Runtime:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import venv
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,8 @@ def refuse_pip(command, *args, **kwargs):
     return _run(command, *args, **kwargs)
 subprocess.run = refuse_pip
 """
+
+VERSION = metadata.version("dlkit")  # the installed package says it; pyproject.toml is the source
 
 
 def install_cell(lab: Path) -> str:
@@ -53,7 +56,7 @@ def test_where_dlkit_is_installed_the_cell_only_prints_versions():
     result = subprocess.run([sys.executable, "-c", NO_PIP + install_cell(LABS[1])],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.startswith("dlkit 0.1.0 | Python ") and "TensorFlow" in result.stdout
+    assert result.stdout.startswith(f"dlkit {VERSION} | Python ") and "TensorFlow" in result.stdout
 
 
 def site_packages_without_dlkit(tmp_path: Path) -> Path:
@@ -86,7 +89,7 @@ def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_pat
     installed = subprocess.run([python, "-c", cell], env=environment, capture_output=True, text=True,
                                timeout=600, cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr[-3000:]
-    assert installed.stdout.strip().splitlines()[-1].startswith("dlkit 0.1.0 | Python ")
+    assert installed.stdout.strip().splitlines()[-1].startswith(f"dlkit {VERSION} | Python ")
     again = subprocess.run([python, "-c", NO_PIP + cell], env=environment, capture_output=True, text=True,
                            timeout=300, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]  # second run: installed, pip not called

@@ -214,10 +214,10 @@ def _check_layout(folder: Path, class_folders: list[Path], root_files: list[Path
     names = {path.name.lower() for path in class_folders}
     splits = names & SPLIT_NAMES
     if splits and (splits == names or len(splits) >= 2):
-        splits = ", ".join(path.name for path in class_folders)
+        listed = ", ".join(path.name for path in class_folders)
         train = next((p for p in class_folders if p.name.lower() in ("train", "training")), class_folders[0])
         raise BadImageFolder(
-            f"{folder} holds the splits {splits}, not classes: pass {train} (and load the "
+            f"{folder} holds the splits {listed}, not classes: pass {train} (and load the "
             "validation folder the same way for validation data)"
         )
     if len(class_folders) == 1:

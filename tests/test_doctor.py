@@ -66,16 +66,18 @@ def test_doctor_reads_the_costs_the_lab_benchmark_records(tmp_path):
     assert checks["Full profile, 04_transfer_learning_vgg16"] == "about 5 min"
 
 
-def test_the_shipped_costs_come_from_the_benchmark_and_cover_every_lab():
+def test_the_shipped_costs_come_from_the_benchmark_and_name_real_labs():
     shipped = read_lab_costs()
-    labs = sorted(p.stem for p in (ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
-    assert [cost.lab for cost in shipped] == labs
+    labs = {p.stem for p in (ROOT / "labs").glob("[0-9][0-9]_*.ipynb")}
+    assert shipped and {cost.lab for cost in shipped} <= labs
     raw = json.loads((ROOT / "dlkit" / "instructor" / "lab_costs.json").read_text())
-    assert all(record["machine"] and record["date"] for record in raw.values())
+    assert all(record["machine"] and record["date"] and record["seconds"] > 0 for record in raw.values())
 
 
-def test_dlkit_doctor_prints_an_estimate_for_every_lab():
+def test_dlkit_doctor_prints_a_line_for_every_lab_measured_or_not():
     run = subprocess.run([sys.executable, "-m", "dlkit.instructor.cli", "doctor"], capture_output=True,
                          text=True, check=False)
-    for cost in read_lab_costs():
-        assert f"Full profile, {cost.lab}" in run.stdout, run.stdout
+    measured = {cost.lab for cost in read_lab_costs()}
+    for lab in sorted(p.stem for p in (ROOT / "labs").glob("[0-9][0-9]_*.ipynb")):
+        [line] = [line for line in run.stdout.splitlines() if f"Full profile, {lab}" in line]
+        assert ("about" in line or "not here" in line) if lab in measured else "not measured yet" in line

@@ -302,13 +302,14 @@ def _read_all(
 
 
 def _resized(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize to ``size`` as float32 0-255, the way Keras' folder loader resizes."""
+    """Bilinear resize to ``size``, the way Keras' folder loader resizes, kept as uint8 (a quarter
+    of float32's memory; the rounding moves a value by at most half a level)."""
     import keras
 
     if pixels.shape[:2] == tuple(size):
-        return pixels.astype(np.float32)
+        return pixels
     resized = keras.ops.image.resize(pixels.astype(np.float32), size, interpolation="bilinear")
-    return keras.ops.convert_to_numpy(resized)
+    return np.clip(np.rint(keras.ops.convert_to_numpy(resized)), 0, 255).astype(np.uint8)
 
 
 def inspect_image_folder(folder: str | Path) -> FolderReport:
@@ -383,13 +384,20 @@ def load_image_folder(
     for name, (part_images, part_labels) in parts:
         if name:
             print(f"Using {len(part_labels)} pictures for {name}.")
-        dataset = tf.data.Dataset.from_tensor_slices((part_images, part_labels))
+        dataset = tf.data.Dataset.from_tensor_slices((part_images, part_labels))  # uint8 in memory
         if shuffle:
             dataset = dataset.shuffle(len(part_labels), seed=seed, reshuffle_each_iteration=True)
-        dataset = dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        dataset = dataset.batch(batch_size).map(as_float32).prefetch(tf.data.AUTOTUNE)
         dataset.class_names = class_names
         prepared.append(dataset)
     return prepared[0] if len(prepared) == 1 else tuple(prepared)
+
+
+def as_float32(images, labels):
+    """Batches leave the dataset as float32 0-255, as Keras' folder loader gives them."""
+    import tensorflow as tf
+
+    return tf.cast(images, tf.float32), labels
 
 
 def _split(images: np.ndarray, labels: np.ndarray, validation_split: float | None, subset: str | None):

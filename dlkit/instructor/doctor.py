@@ -22,6 +22,7 @@ from importlib import metadata, resources
 from dlkit.data import locations, registry
 from dlkit.data.status import inspect
 from dlkit.errors import CacheNotWritable
+from dlkit.instructor.demo import find_labs
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs
 from dlkit.instructor.machine import Machine, describe_machine
 from dlkit.runtime import STRATEGY_OF_KIND, choose_kind
@@ -171,15 +172,18 @@ def runtime_checks(
         Check("Memory", f"{memory}, {machine.cores} CPU cores"),
         Check("Labs will use", STRATEGY_OF_KIND[kind]),
     ]
-    costs = read_lab_costs() if costs is None else costs
-    if not costs:
-        checks.append(Check("Full profile", "no measured costs (`python benchmarks/labs.py` records them)"))
-    for cost in costs:
-        estimate = full_profile_estimate(cost, machine)
-        needs = FULL_PROFILE_NEEDS.get(cost.lab[:2])
+    measured = {cost.lab: cost for cost in (read_lab_costs() if costs is None else costs)}
+    labs = sorted(set(measured) | ({lab.stem for lab in find_labs()} if costs is None else set()))
+    for lab in labs:
+        if lab not in measured:
+            checks.append(Check(f"Full profile, {lab}",
+                                f"not measured yet (`python benchmarks/labs.py {lab[:2]}` records it)"))
+            continue
+        estimate = full_profile_estimate(measured[lab], machine)
+        needs = FULL_PROFILE_NEEDS.get(lab[:2])
         if needs and not estimate.startswith("not here") and not available(needs):
             estimate += f", once `dlkit fetch {needs}` has run (or with a network)"
-        checks.append(Check(f"Full profile, {cost.lab}", estimate))
+        checks.append(Check(f"Full profile, {lab}", estimate))
     return checks
 
 

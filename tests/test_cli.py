@@ -11,7 +11,8 @@ from dlkit.instructor.cli import main
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["fetch"], ["datasets"], ["doctor"], ["demo"], ["ponies"], ["student-copy"]]
+    "command",
+    [[], ["fetch"], ["datasets"], ["doctor"], ["check-folder"], ["demo"], ["ponies"], ["student-copy"]],
 )
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as caught:

@@ -1,15 +1,24 @@
-"""Run a lab on whatever the machine has: one line picks the ``tf.distribute`` strategy.
+"""Run a lab on whatever the machine has, on any Keras backend: one line picks the devices.
 
-- a TPU (Colab, Kaggle): ``TPUStrategy``, with bfloat16 mixed precision;
+On TensorFlow (the default backend) it picks a ``tf.distribute`` strategy:
+
+- a TPU (Colab, Kaggle): ``TPUStrategy``;
 - several GPUs (or several logical CPU devices set up on purpose): ``MirroredStrategy``, one
   model copy per device, gradients averaged;
-- one GPU: the default strategy, with float16 mixed precision where the GPU has tensor cores
-  (compute capability 7.0 or newer);
-- otherwise the default strategy on the CPU, in float32.
+- one GPU or the CPU: the default strategy.
 
-A lab adds one line to its setup; the strategy then becomes the notebook's default (through
-``tf.distribute.experimental_set_strategy``, made for interactive sessions), so every model the
-lab builds and compiles afterwards lives in its scope. The lab scales its batch size::
+On JAX, several devices (GPUs, TPU cores) get ``keras.distribution.DataParallel``, the same idea;
+one device needs nothing. Keras on PyTorch trains on one device (the first GPU, else the CPU), and
+says so when the machine has more.
+
+The precision follows the devices (``choose_policy``): ``mixed_float16`` on GPUs with tensor cores
+(compute capability 7.0 or newer: the T4 most Colab students get), ``mixed_bfloat16`` on TPUs,
+float32 elsewhere, the CPU included. Every lab keeps its output layer in float32
+(``dtype="float32"``), as Keras' mixed-precision guide asks: a float16 softmax saturates. Running
+``pick_runtime`` again sets the policy again, float32 included, so nothing stays from a first call.
+
+A lab adds one line to its setup; the choice then becomes the notebook's default, so every model
+the lab builds and compiles afterwards lives in it. The lab scales its batch size::
 
     runtime = pick_runtime()
     model = build_model()
@@ -22,26 +31,41 @@ A script that wants no global state passes ``make_default=False`` and uses
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 from dataclasses import dataclass
 
-__all__ = ["STRATEGY_OF_KIND", "Runtime", "choose_kind", "pick_runtime", "versions_line"]
+__all__ = [
+    "Runtime",
+    "choose_kind",
+    "choose_policy",
+    "describe_plan",
+    "keras_backend",
+    "pick_runtime",
+    "versions_line",
+]
+
+BACKENDS = ("tensorflow", "jax", "torch")
+TENSOR_CORES = (7, 0)  # compute capability from which float16 matrix multiplies pay off
 
 
 @dataclass
 class Runtime:
-    """The chosen strategy and what was decided with it."""
+    """What was chosen: the backend, the devices, the precision, and the object that spreads the
+    work (a ``tf.distribute.Strategy``, a ``keras.distribution.DataParallel``, or None)."""
 
-    strategy: object  # a tf.distribute.Strategy
+    backend: str  # "tensorflow", "jax" or "torch"
     kind: str  # "TPU", "GPUs", "GPU", "CPUs" or "CPU"
     mixed_precision: str | None  # the Keras policy turned on, if any
-
-    @property
-    def replicas(self) -> int:
-        return int(self.strategy.num_replicas_in_sync)
+    replicas: int = 1
+    strategy: object | None = None
+    note: str = ""  # what the machine has that this backend does not use, if anything
 
     def scope(self):
+        """A context for building and compiling models on the chosen devices."""
+        if self.strategy is None:
+            return contextlib.nullcontext()
         return self.strategy.scope()
 
     def global_batch_size(self, per_replica: int) -> int:
@@ -49,8 +73,63 @@ class Runtime:
         return per_replica * self.replicas
 
     def describe(self) -> str:
-        precision = self.mixed_precision or "float32"
-        return f"{self.kind}: {type(self.strategy).__name__}, {self.replicas} replica(s), {precision}"
+        how = type(self.strategy).__name__ if self.strategy is not None else "one device"
+        text = (f"{self.kind}: {how}, {self.replicas} replica(s), {self.mixed_precision or 'float32'} "
+                f"(Keras on {self.backend})")
+        return f"{text}. {self.note}" if self.note else text
+
+
+def keras_backend() -> str:
+    """The backend Keras runs on (``KERAS_BACKEND``, else Keras' config; TensorFlow by default)."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def choose_kind(tpu: bool, gpus: int, logical_cpus: int) -> str:
+    """The decision itself: "TPU", "GPUs" (one copy per GPU), "CPUs" (Mirrored over logical CPUs set
+    up on purpose, TensorFlow only), or "GPU"/"CPU" (one device)."""
+    if tpu:
+        return "TPU"
+    if gpus > 1:
+        return "GPUs"
+    if logical_cpus > 1 and not gpus:
+        return "CPUs"
+    return "GPU" if gpus else "CPU"
+
+
+def choose_policy(kind: str, tensor_cores: bool, mixed_precision: bool = True) -> str | None:
+    """The Keras mixed-precision policy for ``kind``: bfloat16 on TPUs, float16 on GPUs with tensor
+    cores, none (float32) elsewhere. CPUs stay in float32: whether bfloat16 pays off on a CPU
+    depends on the machine, so it is never assumed here."""
+    if not mixed_precision:
+        return None
+    if kind == "TPU":
+        return "mixed_bfloat16"
+    if kind in ("GPU", "GPUs") and tensor_cores:
+        return "mixed_float16"
+    return None
+
+
+def describe_plan(backend: str, kind: str, policy: str | None) -> str:
+    """One line saying what ``pick_runtime`` does with ``kind`` on ``backend`` (for ``dlkit doctor``)."""
+    precision = policy or "float32"
+    if backend == "tensorflow":
+        how = {
+            "TPU": "TPUStrategy",
+            "GPUs": "MirroredStrategy over the GPUs",
+            "CPUs": "MirroredStrategy over the logical CPUs",
+        }.get(kind, f"the default strategy on the {kind}")
+    elif backend == "jax" and kind in ("TPU", "GPUs"):
+        how = "keras.distribution.DataParallel over the devices"
+    elif backend == "torch" and kind in ("TPU", "GPUs"):
+        how = "one GPU (Keras on PyTorch does not spread over several)"
+    else:
+        how = f"one device ({'GPU' if kind == 'GPU' else 'CPU'})"
+    return f"{how}, {precision}, Keras on {backend}"
+
+
+# --- TensorFlow --------------------------------------------------------------------------------
 
 
 def _tpu_strategy():
@@ -67,75 +146,111 @@ def _tpu_strategy():
     return tf.distribute.TPUStrategy(resolver)
 
 
-def _has_tensor_cores(gpu) -> bool:
-    import tensorflow as tf
-
-    capability = tf.config.experimental.get_device_details(gpu).get("compute_capability", (0, 0))
-    return tuple(capability) >= (7, 0)
-
-
-def choose_kind(tpu: bool, gpus: int, logical_cpus: int) -> str:
-    """The decision itself: "TPU", "GPUs" (Mirrored), "CPUs" (Mirrored over logical CPUs set up on
-    purpose), or "GPU"/"CPU" (the default strategy)."""
-    if tpu:
-        return "TPU"
-    if gpus > 1:
-        return "GPUs"
-    if logical_cpus > 1 and not gpus:
-        return "CPUs"
-    return "GPU" if gpus else "CPU"
-
-
-STRATEGY_OF_KIND = {
-    "TPU": "TPUStrategy, bfloat16 mixed precision",
-    "GPUs": "MirroredStrategy over the GPUs, float16 mixed precision where they have tensor cores",
-    "CPUs": "MirroredStrategy over the logical CPUs",
-    "GPU": "default strategy on the GPU, float16 mixed precision if it has tensor cores",
-    "CPU": "default strategy on the CPU, float32",
-}
-
-
-def pick_runtime(mixed_precision: bool = True, make_default: bool = True) -> Runtime:
-    """The best strategy for this machine; turns on mixed precision where it pays off (set
-    ``mixed_precision=False`` to stay in float32). With ``make_default`` (the labs' way) a
-    distributing strategy becomes the default for everything built afterwards; running it again
-    replaces the previous choice."""
-    import keras
+def _tensorflow_runtime(mixed_precision: bool, make_default: bool) -> Runtime:
     import tensorflow as tf
 
     tpu = _tpu_strategy()
     gpus = tf.config.list_physical_devices("GPU")
     cpus = tf.config.list_logical_devices("CPU")
     kind = choose_kind(tpu is not None, len(gpus), len(cpus))
-    policy = None
     if kind == "TPU":
         strategy = tpu
-        policy = "mixed_bfloat16" if mixed_precision else None
     elif kind == "GPUs":
         strategy = tf.distribute.MirroredStrategy()
     elif kind == "CPUs":
         strategy = tf.distribute.MirroredStrategy([d.name for d in cpus])
     else:
         strategy = tf.distribute.get_strategy()
-    if kind in ("GPU", "GPUs") and mixed_precision and all(_has_tensor_cores(gpu) for gpu in gpus):
-        policy = "mixed_float16"
-    if policy:
-        keras.mixed_precision.set_global_policy(policy)
+    details = [tf.config.experimental.get_device_details(gpu) for gpu in gpus]
+    tensor_cores = bool(gpus) and all(tuple(d.get("compute_capability", (0, 0))) >= TENSOR_CORES
+                                      for d in details)
     if make_default:
         # None for one device: leaves (or puts back) TensorFlow's own default strategy.
         tf.distribute.experimental_set_strategy(None if kind in ("CPU", "GPU") else strategy)
-    return Runtime(strategy, kind, policy)
+    policy = choose_policy(kind, tensor_cores, mixed_precision)
+    return Runtime("tensorflow", kind, policy, int(strategy.num_replicas_in_sync), strategy)
+
+
+# --- JAX ---------------------------------------------------------------------------------------
+
+
+def _jax_runtime(mixed_precision: bool, make_default: bool) -> Runtime:
+    import jax
+    import keras
+
+    devices = jax.devices()
+    platform_name = devices[0].platform  # "cpu", "gpu" or "tpu"
+    gpus = len(devices) if platform_name == "gpu" else 0
+    kind = choose_kind(platform_name == "tpu", gpus, 1)
+    capabilities = [str(getattr(device, "compute_capability", "0.0")).split(".")[:2] for device in devices]
+    tensor_cores = gpus > 0 and all(tuple(map(int, c)) >= TENSOR_CORES for c in capabilities)
+    distribution = None
+    if len(devices) > 1:
+        distribution = keras.distribution.DataParallel(devices=devices)
+    if make_default:
+        keras.distribution.set_distribution(distribution)
+    policy = choose_policy(kind, tensor_cores, mixed_precision)
+    return Runtime("jax", kind, policy, len(devices), distribution)
+
+
+# --- PyTorch -----------------------------------------------------------------------------------
+
+
+def _torch_runtime(mixed_precision: bool) -> Runtime:
+    import torch
+
+    gpus = torch.cuda.device_count()
+    kind = "GPU" if gpus else "CPU"
+    tensor_cores = gpus > 0 and torch.cuda.get_device_capability(0) >= TENSOR_CORES
+    note = f"Keras on PyTorch uses 1 of the {gpus} GPUs: TensorFlow or JAX use them all." if gpus > 1 else ""
+    return Runtime("torch", kind, choose_policy(kind, tensor_cores, mixed_precision), 1, None, note)
+
+
+def pick_runtime(mixed_precision: bool = True, make_default: bool = True) -> Runtime:
+    """The best use of this machine on the current Keras backend; turns on mixed precision where it
+    pays off (``mixed_precision=False`` stays in float32). With ``make_default`` (the labs' way) the
+    choice becomes the default for everything built afterwards; running it again replaces the
+    previous choice, the precision policy included."""
+    import keras
+
+    backend = keras_backend()
+    if backend == "tensorflow":
+        runtime = _tensorflow_runtime(mixed_precision, make_default)
+    elif backend == "jax":
+        runtime = _jax_runtime(mixed_precision, make_default)
+    elif backend == "torch":
+        runtime = _torch_runtime(mixed_precision)
+    else:  # the numpy backend runs models but cannot train them
+        runtime = Runtime(backend, "CPU", None, note=f"Keras' {backend} backend cannot train models.")
+    keras.mixed_precision.set_global_policy(runtime.mixed_precision or "float32")
+    return runtime
+
+
+def _devices(backend: str) -> str:
+    if backend == "jax":
+        import jax
+
+        return ", ".join(device.platform.upper() for device in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return ", ".join(["CPU"] + ["GPU"] * torch.cuda.device_count())
+    import tensorflow as tf
+
+    return ", ".join(device.device_type for device in tf.config.list_physical_devices())
 
 
 def versions_line() -> str:
     """One line naming what a lab runs on, e.g. for the first cell of a notebook."""
+    import importlib.metadata
+
     import keras
-    import tensorflow as tf
 
     import dlkit
 
-    devices = ", ".join(device.device_type for device in tf.config.list_physical_devices())
+    backend = keras_backend()
+    backend_version = importlib.metadata.version({"torch": "torch", "jax": "jax"}.get(backend, "tensorflow"))
     return (
-        f"dlkit {dlkit.__version__} | Python {platform.python_version()} | TensorFlow {tf.__version__} "
-        f"| Keras {keras.__version__} | devices: {devices}"
+        f"dlkit {dlkit.__version__} | Python {platform.python_version()} | Keras {keras.__version__} "
+        f"on {backend} {backend_version} | devices: {_devices(backend)}"
     )

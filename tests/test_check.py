@@ -72,6 +72,26 @@ def test_max_pool_passes_the_reference_and_catches_dropped_edges_and_a_zero_star
     assert_hint(verdict_of(check.max_pool, lambda fmap, size=2, stride=2: numpy_max_pool(fmap)), "stride")
 
 
+def numpy_correlate(image, kernel):
+    """Keras' and the deck's 'convolution' (the filter laid on as it is), with numpy's windows."""
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(image, float), np.shape(kernel))
+    return np.einsum("ijkl,kl->ij", windows, np.asarray(kernel, float))
+
+
+def test_lab00_checkers_compare_with_written_out_answers_that_independent_numpy_agrees_with():
+    from dlkit.course.check import lab00
+
+    for case in lab00.CONVOLUTION_CASES:
+        np.testing.assert_allclose(case.expected, numpy_correlate(case.image, case.kernel))
+        if case.flipped is not None:
+            np.testing.assert_allclose(case.flipped, numpy_correlate(case.image, np.flip(case.kernel)))
+            assert not np.allclose(case.flipped, case.expected)  # else the "flipped" hint could not fire
+    for case in lab00.POOLING_CASES:
+        np.testing.assert_allclose(case.expected, numpy_max_pool(case.feature_map, case.size, case.stride))
+    # the checkers hold no reference function a student could import in place of an answer
+    assert not any(callable(getattr(lab00, name)) and name.startswith("reference") for name in dir(lab00))
+
+
 def test_a_stub_or_a_crash_is_a_hint_not_an_exception(capsys):
     def stub(image, kernel):
         raise NotImplementedError

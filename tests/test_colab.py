@@ -45,10 +45,13 @@ def test_each_lab_opens_with_its_own_badge_then_the_install_cell(lab):
     notebook = nbformat.read(lab, as_version=4)
     repo = colab_links.repository()
     owner_and_name = repo.removeprefix("https://github.com/")
-    colab = f"https://colab.research.google.com/github/{owner_and_name}/blob/main/labs/{lab.name}"
+    tag = f"v{VERSION}"  # a release, never main: a push mid-week must not change a class's labs
+    colab = f"https://colab.research.google.com/github/{owner_and_name}/blob/{tag}/labs/{lab.name}"
     assert f"]({colab})" in notebook.cells[0].source
     assert notebook.cells[1].cell_type == "code"
     assert f'DLKIT_REPOSITORY = "{repo}"' in notebook.cells[1].source
+    assert f'DLKIT_RELEASE = "{tag}"' in notebook.cells[1].source
+    assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in notebook.cells[1].source
     assert [c.cell_type for c in notebook.cells[:2]] == ["markdown", "code"]
 
 
@@ -56,7 +59,8 @@ def test_where_dlkit_is_installed_the_cell_only_prints_versions():
     result = subprocess.run([sys.executable, "-c", NO_PIP + install_cell(LABS[1])],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.startswith(f"dlkit {VERSION} | Python ") and "TensorFlow" in result.stdout
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # the cell keeps a backend chosen before it
+    assert result.stdout.startswith(f"dlkit {VERSION} | Python ") and f" on {backend} " in result.stdout
 
 
 def site_packages_without_dlkit(tmp_path: Path) -> Path:
@@ -78,7 +82,12 @@ def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_pat
     python = env_dir / "bin" / "python"
     # What a teacher sets DLKIT_REPOSITORY to; here, this checkout. (A host is spelled out: the pip
     # a fresh venv brings, 23.x, rejects git+file:/// URLs without one.)
-    repository = f"file://localhost{ROOT}"
+    # The cell installs the release tag, so the repository it reads has one: a clone of this checkout
+    # with this version tagged, as `tools/release.py` leaves it.
+    clone = tmp_path / "repository"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "tag", "-f", f"v{VERSION}"], check=True, capture_output=True)
+    repository = f"file://localhost{clone}"
     cell = install_cell(LABS[1]).replace(colab_links.repository(), repository)
     environment = {**os.environ, "PYTHONPATH": str(site_packages_without_dlkit(tmp_path)),
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

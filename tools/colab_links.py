@@ -1,9 +1,12 @@
 """Write the Colab badges and the self-installing first cell into every lab and the README.
 
-The project's repository URL lives in one place, ``[project.urls] Repository`` in pyproject.toml.
-This script writes it into each lab (a badge under the title and the install cell that follows
-it) and into the README's table of badges. ``--check`` changes nothing and exits 1 when a lab or
-the README is out of date (the test suite runs it).
+The project's repository URL lives in one place, ``[project.urls] Repository`` in pyproject.toml,
+and its version in ``[project] version``. This script writes both into each lab (a badge under the
+title and the install cell that follows it) and into the README's table of badges. Badges and
+install cells name the release tag ``v<version>``, never ``main``: a commit pushed mid-week does
+not change the lab a class is running (``tools/release.py`` cuts a release and reruns this).
+``--check`` changes nothing and exits 1 when a lab or the README is out of date (the test suite
+runs it).
 
     python tools/colab_links.py            # rewrite labs/*.ipynb and README.md
     python tools/colab_links.py --check
@@ -27,19 +30,33 @@ README_START, README_END = "<!-- colab-badges -->", "<!-- /colab-badges -->"
 INSTALL_CELL = '''\
 # Setup: installs dlkit where it is missing (Colab, a fresh Jupyter); does nothing where it is there.
 DLKIT_REPOSITORY = "{repository}"
+DLKIT_RELEASE = "{release}"  # a released version: what is pushed to the repository later changes nothing here
 
 import importlib.util
+import os
 import subprocess
 import sys
 
+# Keras runs on TensorFlow (the default), JAX or PyTorch. Choose before Keras is first imported,
+# e.g. os.environ["KERAS_BACKEND"] = "jax", and restart the kernel to choose again.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
 if importlib.util.find_spec("dlkit") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"dlkit @ git+{{DLKIT_REPOSITORY}}"],
-                   check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    f"dlkit @ git+{{DLKIT_REPOSITORY}}@{{DLKIT_RELEASE}}"], check=True)
     importlib.invalidate_caches()
 
 from dlkit.runtime import versions_line
 
 print(versions_line())'''
+
+
+PLACEHOLDER = "https://github.com/your-org/dlkit"  # until the project is public
+
+
+def is_placeholder(repo: str) -> bool:
+    """Whether ``repo`` is still the placeholder URL, from which no student can install anything."""
+    return repo.rstrip("/") == PLACEHOLDER
 
 
 def repository() -> str:
@@ -50,24 +67,37 @@ def repository() -> str:
     return found.group(1).rstrip("/")
 
 
-def colab_url(repo: str, lab: Path, branch: str = "main") -> str:
+def version() -> str:
+    """``[project] version`` from pyproject.toml."""
+    found = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    if found is None:
+        raise SystemExit('pyproject.toml has no [project] version = "..."')
+    return found.group(1)
+
+
+def release_tag(release_version: str | None = None) -> str:
+    """The git tag of a release: ``v`` and the version."""
+    return f"v{release_version or version()}"
+
+
+def colab_url(repo: str, lab: Path, ref: str) -> str:
     github_path = repo.removeprefix("https://github.com/")
-    return f"https://colab.research.google.com/github/{github_path}/blob/{branch}/labs/{lab.name}"
+    return f"https://colab.research.google.com/github/{github_path}/blob/{ref}/labs/{lab.name}"
 
 
-def badge(repo: str, lab: Path) -> str:
-    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(repo, lab)})"
+def badge(repo: str, lab: Path, ref: str) -> str:
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(repo, lab, ref)})"
 
 
-def updated_lab(notebook, repo: str, lab: Path):
+def updated_lab(notebook, repo: str, lab: Path, ref: str):
     """``notebook`` with its badge (under the title) and install cell (first code cell) current."""
     title = notebook.cells[0]
     if BADGE_LINE.search(title.source):
-        title.source = BADGE_LINE.sub(badge(repo, lab), title.source)
+        title.source = BADGE_LINE.sub(badge(repo, lab, ref), title.source)
     else:
         heading, _, rest = title.source.partition("\n")
-        title.source = f"{heading}\n\n{badge(repo, lab)}\n{rest}"
-    install = INSTALL_CELL.format(repository=repo)
+        title.source = f"{heading}\n\n{badge(repo, lab, ref)}\n{rest}"
+    install = INSTALL_CELL.format(repository=repo, release=ref)
     second = notebook.cells[1] if len(notebook.cells) > 1 else None
     if second is not None and second.cell_type == "code" and second.source.startswith(INSTALL_MARK):
         second.source = install
@@ -76,8 +106,8 @@ def updated_lab(notebook, repo: str, lab: Path):
     return notebook
 
 
-def updated_readme(text: str, repo: str, labs: list[Path]) -> str:
-    rows = "\n".join(f"| {lab.stem} | {badge(repo, lab)} |" for lab in labs)
+def updated_readme(text: str, repo: str, labs: list[Path], ref: str) -> str:
+    rows = "\n".join(f"| {lab.stem} | {badge(repo, lab, ref)} |" for lab in labs)
     table = f"{README_START}\n| lab | open in Colab |\n|---|---|\n{rows}\n{README_END}"
     pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
     if not pattern.search(text):
@@ -87,19 +117,19 @@ def updated_readme(text: str, repo: str, labs: list[Path]) -> str:
 
 def stale_files(write: bool) -> list[str]:
     """The labs and README that differ from what this script writes; rewrites them if ``write``."""
-    repo = repository()
+    repo, ref = repository(), release_tag()
     labs = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
     stale = []
     for lab in labs:
         original = lab.read_text()
-        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab)
+        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab, ref)
         if nbformat.writes(notebook) + "\n" != original:
             stale.append(str(lab.relative_to(ROOT)))
             if write:
                 nbformat.write(notebook, lab)
     readme = ROOT / "README.md"
     text = readme.read_text()
-    new_text = updated_readme(text, repo, labs)
+    new_text = updated_readme(text, repo, labs, ref)
     if new_text != text:
         stale.append("README.md")
         if write:
@@ -114,6 +144,9 @@ def main() -> int:
     stale = stale_files(write=not args.check)
     for path in stale:
         print(f"{'out of date' if args.check else 'updated'}: {path}")
+    if is_placeholder(repository()):
+        print(f"note: pyproject.toml's Repository is still the placeholder {PLACEHOLDER}; the labs' "
+              "install cells and badges work once it is the real URL.")
     return 1 if args.check and stale else 0
 
 

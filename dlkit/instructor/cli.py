@@ -62,12 +62,12 @@ def cmd_check_folder(args: argparse.Namespace) -> int:
 
 
 def cmd_student_copy(args: argparse.Namespace) -> int:
-    from dlkit.instructor.demo import select_labs
+    from dlkit.instructor.demo import NO_LABS_HELP, select_labs
     from dlkit.instructor.student_copy import write_student_copies
 
     labs = select_labs(args.lab, args.labs)
     if not labs:
-        raise DlkitError(f"no lab notebooks (NN_name.ipynb) found in {args.labs or 'labs/'}")
+        raise DlkitError(f"no lab notebooks (NN_name.ipynb) in {args.labs}" if args.labs else NO_LABS_HELP)
     for path in write_student_copies(labs, args.out):
         print(f"wrote {path}")
     print(f"{len(labs)} student cop{'y' if len(labs) == 1 else 'ies'} in {args.out.resolve()}: "
@@ -76,13 +76,13 @@ def cmd_student_copy(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dlkit.instructor.demo import run_demo, select_labs
+    from dlkit.instructor.demo import NO_LABS_HELP, run_demo, select_labs
     from dlkit.instructor.machine import describe_machine
     from dlkit.instructor.report import format_bytes, write_report
 
     labs = select_labs(args.only, args.labs)
     if not labs:
-        raise DlkitError(f"no lab notebooks (NN_name.ipynb) found in {args.labs or 'labs/'}")
+        raise DlkitError(f"no lab notebooks (NN_name.ipynb) in {args.labs}" if args.labs else NO_LABS_HELP)
     out = args.out.resolve()
     print(f"Running {len(labs)} lab(s) in the {args.profile} profile; output in {out}")
     results = run_demo(out, labs, profile=args.profile, online=args.online)

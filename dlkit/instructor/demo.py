@@ -14,7 +14,6 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from unittest import mock
 
@@ -41,13 +40,32 @@ class LabResult:
         return "; ".join(f"{k}: {v}" for k, v in self.headlines.items()) or "-"
 
 
+LABS_VARIABLE = "DLKIT_LABS_DIR"
+NO_LABS_HELP = (
+    "dlkit runs the instructor labs from a checkout of the dlkit repository: run the command inside "
+    f"it, pass --labs FOLDER, or set {LABS_VARIABLE}. (The installed package carries no labs, so "
+    "that a student's `pip install` never holds the solutions.)"
+)
+
+
+def labs_folder() -> Path | None:
+    """Where the instructor labs are: ``$DLKIT_LABS_DIR``, the checkout's ``labs/`` beside the
+    package (an editable install), or ``labs/`` in the current folder; None when there are none."""
+    candidates = [
+        os.environ.get(LABS_VARIABLE),
+        Path(__file__).resolve().parents[2] / "labs",
+        Path.cwd() / "labs",
+    ]
+    for candidate in candidates:
+        if candidate and any(Path(candidate).glob("[0-9][0-9]_*.ipynb")):
+            return Path(candidate)
+    return None
+
+
 def find_labs(folder: Path | None = None) -> list[Path]:
-    """The lab notebooks, in order: from ``folder``, the checkout's ``labs/`` beside the package,
-    or the copy installed with the package."""
-    if folder is None:
-        checkout_labs = Path(__file__).resolve().parents[2] / "labs"
-        folder = checkout_labs if checkout_labs.is_dir() else installed_labs()
-    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    """The lab notebooks, in order, from ``folder`` or ``labs_folder()``; empty where there are none."""
+    folder = folder or labs_folder()
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if folder else []
 
 
 def select_labs(names: list[str] | None, folder: Path | None = None) -> list[Path]:
@@ -62,18 +80,13 @@ def select_labs(names: list[str] | None, folder: Path | None = None) -> list[Pat
             matches = [Path(name)]
         else:
             matches = [lab for lab in labs if lab.stem.startswith(name)]
+        if not matches and not labs:
+            raise DlkitError(NO_LABS_HELP)
         if not matches:
             known = ", ".join(lab.stem for lab in labs) or "none"
             raise DlkitError(f"no lab matches {name!r} (labs: {known})")
         chosen += [lab for lab in matches if lab not in chosen]
     return chosen
-
-
-def installed_labs() -> Path:
-    """Where ``pip install .`` puts the labs: ``dlkit/labs`` inside the installed package. (Asked
-    of the ``dlkit`` package: ``dlkit.labs`` has no ``__init__`` and would come back as a
-    MultiplexedPath, which is not a folder name.)"""
-    return Path(str(resources.files("dlkit").joinpath("labs")))
 
 
 def notebook_text(notebook) -> str:

@@ -25,7 +25,7 @@ from dlkit.errors import CacheNotWritable
 from dlkit.instructor.demo import find_labs
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs
 from dlkit.instructor.machine import Machine, describe_machine
-from dlkit.runtime import STRATEGY_OF_KIND, choose_kind
+from dlkit.runtime import choose_kind, choose_policy, describe_plan
 
 EMBEDDED_MNIST_SHA256 = "467019c3b54d9f04eb43c13ace0531bb49f8483c2f3dc3fc8e02c0692b11e791"
 
@@ -156,21 +156,32 @@ def full_profile_estimate(cost: LabCost, machine: Machine) -> str:
     return f"about {_rough_duration(fastest)} (slower than the {cost.cores}-core reference)"
 
 
+def _backend() -> str:
+    try:
+        from dlkit.runtime import keras_backend
+
+        return keras_backend()
+    except Exception:  # a broken Keras is reported by tensorflow_checks
+        return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
 def runtime_checks(
     machine: Machine | None = None,
     available: Callable[[str], bool] = is_available,
     costs: list[LabCost] | None = None,
+    backend: str | None = None,
 ) -> list[Check]:
     """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times (with
     the download a lab's full profile still needs, where ``available`` says it is missing)."""
     machine = machine or describe_machine()
     kind = choose_kind(machine.tpu is not None, len(machine.gpus), 1)
+    policy = choose_policy(kind, machine.tensor_cores)
     accelerator = "; ".join(machine.gpus) or machine.tpu or "none: the labs train on the CPU"
     memory = f"{machine.memory_bytes / 1e9:.1f} GB" if machine.memory_bytes else "unknown"
     checks = [
         Check("Accelerator", accelerator),
         Check("Memory", f"{memory}, {machine.cores} CPU cores"),
-        Check("Labs will use", STRATEGY_OF_KIND[kind]),
+        Check("Labs will use", describe_plan(backend or _backend(), kind, policy)),
     ]
     measured = {cost.lab: cost for cost in (read_lab_costs() if costs is None else costs)}
     labs = sorted(set(measured) | ({lab.stem for lab in find_labs()} if costs is None else set()))

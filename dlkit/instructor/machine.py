@@ -25,6 +25,7 @@ class Machine:
     memory_bytes: int | None
     gpus: list[str] = field(default_factory=list)
     tpu: str | None = None
+    tensor_cores: bool = False  # every GPU has compute capability 7.0 or newer (float16 pays off)
 
     def rows(self) -> list[tuple[str, str]]:
         """(what, value) pairs, in the order a report prints them."""
@@ -71,6 +72,21 @@ def _nvidia_smi_gpus() -> list[str]:
     return [", ".join(part.strip() for part in line.split(",")) for line in lines]
 
 
+def _nvidia_smi_tensor_cores() -> bool:
+    """Whether every GPU nvidia-smi lists has tensor cores (compute capability 7.0 or newer)."""
+    if shutil.which("nvidia-smi") is None:
+        return False
+    try:
+        result = subprocess.run(
+            ["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=20, check=True,
+        )
+        capabilities = [float(line) for line in result.stdout.split() if line.strip()]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return False
+    return bool(capabilities) and min(capabilities) >= 7.0
+
+
 GPU_NAMES_SCRIPT = """
 import tensorflow as tf
 for gpu in tf.config.list_physical_devices("GPU"):
@@ -114,4 +130,5 @@ def describe_machine() -> Machine:
         memory_bytes=total_memory_bytes(),
         gpus=_nvidia_smi_gpus() or _tensorflow_gpus(),
         tpu=tpu_address(),
+        tensor_cores=_nvidia_smi_tensor_cores(),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlkit.course.check.models import flat_layers
+from dlkit.course.check.models import flat_layers, to_numpy
 from dlkit.course.check.verdict import Verdict, checker, hint, passed
 
 MAX_ROTATION = 0.25  # a quarter turn: beyond it ponies stand on their heads
@@ -27,20 +27,21 @@ def augmentation(augment, images) -> Verdict:
     if len(random) < 2:
         return hint("pick at least two random transformations: one alone gives little variety.")
     for layer in random:
-        if type(layer).__name__ == "RandomFlip" and "vertical" in layer.mode:
+        config = layer.get_config()  # public on every Keras 3 (RandomRotation.factor only from 3.6)
+        if type(layer).__name__ == "RandomFlip" and "vertical" in config["mode"]:
             return hint("a vertical flip shows ponies upside down, which no test picture does: "
                         "augmentations should make pictures the model could really meet.")
-        if type(layer).__name__ == "RandomRotation" and _rotation_limit(layer.factor) > MAX_ROTATION:
+        if type(layer).__name__ == "RandomRotation" and _rotation_limit(config["factor"]) > MAX_ROTATION:
             return hint("that rotation can turn ponies onto their backs (the factor is a fraction of "
                         "a full turn): keep it small.")
     batch = np.asarray(images, dtype="float32")
-    changed = np.asarray(augment(batch, training=True))
+    changed = to_numpy(augment(batch, training=True))
     if changed.shape != batch.shape:
         return hint(f"the pictures change shape ({batch.shape} -> {changed.shape}); the model expects "
                     "the same size back.")
     if np.allclose(changed, batch):
         return hint("with training=True the pictures came back unchanged: do the factors allow any change?")
-    if not np.allclose(np.asarray(augment(batch, training=False)), batch):
+    if not np.allclose(to_numpy(augment(batch, training=False)), batch):
         return hint("at test time (training=False) the pictures must come back untouched.")
     names = ", ".join(type(layer).__name__ for layer in random)
     return passed(f"{names}: new pictures in training, untouched ones at test time.")

@@ -33,6 +33,13 @@ def is_compiled(model) -> bool:
     return bool(getattr(model, "compiled", False)) and getattr(model, "optimizer", None) is not None
 
 
+def to_numpy(values):
+    """A Keras output as a numpy array, on every backend (a JAX array, a PyTorch tensor on a GPU)."""
+    import keras
+
+    return keras.ops.convert_to_numpy(values)
+
+
 def learning_rate(model) -> float:
     """The optimiser's current learning rate (a schedule is read at the current step)."""
     import keras

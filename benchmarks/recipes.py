@@ -70,6 +70,19 @@ def run_lab_cell(lab: str, marker: str, **names) -> dict:
     return scope
 
 
+def lab04_head_definitions() -> dict:
+    """Lab 04's ``build_head`` and ``check_head``: its cell defines them, then trains on the lab's
+    features; only the definitions are run (everything before the lab seeds its training run)."""
+    import keras
+
+    from dlkit.course.ponies import CLASS_NAMES
+
+    source = lab_cell("04_transfer_learning_vgg16.ipynb", "def build_head")
+    scope = {"keras": keras, "pony_names": CLASS_NAMES}
+    exec(source.split("keras.utils.set_random_seed")[0], scope)
+    return {name: scope[name] for name in ("build_head", "check_head")}
+
+
 def _compiled(model, optimizer, steps_per_execution: int):
     model.compile(
         optimizer=optimizer,

@@ -55,7 +55,8 @@ def mixed_folder(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
         path = folder / "things" / name
         make(picture(index)).save(path, **({"quality": 100} if name.endswith(".jpg") else {}))
         with Image.open(path) as saved:  # Pillow cannot turn 16-bit grey into RGB: use the 8-bit source
-            rgb = picture(index).convert("L") if saved.mode == "I;16" else saved
+            sixteen_bit = saved.mode in ("I;16", "I")  # Pillow 10.0-10.2 reopen a 16-bit PNG as "I"
+            rgb = picture(index).convert("L") if sixteen_bit else saved
             expected[name] = np.asarray(rgb.convert("RGB")).astype(np.float32)
     return folder, expected
 

@@ -22,7 +22,7 @@ from dlkit.data.mnist import load_embedded_mnist
 from dlkit.runtime import choose_policy, pick_runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from recipes import lab_cell, run_lab_cell  # noqa: E402  (the labs' cells, as the benchmarks read them)
+from recipes import lab04_head_definitions, run_lab_cell  # noqa: E402  (the labs' cells, as the benchmarks read them)
 
 POLICIES = ["mixed_float16", "mixed_bfloat16"]
 
@@ -100,18 +100,13 @@ def test_lab03_convnet_learns_under_mixed_precision(policy):
 
 @pytest.mark.parametrize("policy", POLICIES, indirect=True)
 def test_lab04_head_learns_under_mixed_precision(policy):
-    # The cell defines build_head and check_head, then trains on the lab's features: only the
-    # definitions are taken (everything before the lab seeds its training run).
-    source = lab_cell("04_transfer_learning_vgg16.ipynb", "def build_head")
-    definitions = source.split("keras.utils.set_random_seed")[0]
-    scope = {"keras": keras, "pony_names": CLASS_NAMES}
-    exec(definitions, scope)
+    definitions = lab04_head_definitions()
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(len(CLASS_NAMES)), 8)
     # Feature maps shaped like VGG16's output, shifted by class so that there is something to learn.
     x = (rng.normal(size=(len(y), 2, 2, 32)) + y[:, None, None, None] * 0.5).astype("float32")
-    head = scope["build_head"](x.shape[1:])
-    scope["check_head"](head)
+    head = definitions["build_head"](x.shape[1:])
+    definitions["check_head"](head)
     assert_float32_output_and_low_precision_inside(head, policy)
     assert_it_learns(head, x, y, epochs=30)
 

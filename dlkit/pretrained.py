@@ -138,12 +138,31 @@ def load_base(
 def preprocess_input(name: str, images):
     """The input scaling the network was trained with (VGG: BGR, ImageNet mean subtracted).
 
-    Takes RGB images in 0–255, shape (batch, height, width, 3).
+    Takes RGB images in 0–255, shape (batch, height, width, 3): numpy arrays, Keras tensors, or
+    the ``tf.Tensor`` batches of a ``tf.data`` pipeline (``dataset.map``) on any Keras backend.
+    Keras' own function is used throughout; on JAX or PyTorch, whose operations cannot run inside
+    tf.data, it runs there through its numpy path (``tf.numpy_function``).
     """
     import keras
 
     module = getattr(keras.applications, _base(name).module)
+    if keras.backend.backend() != "tensorflow" and _is_tf_tensor(images):
+        import tensorflow as tf
+
+        def with_numpy(batch):
+            return module.preprocess_input(np.array(batch, dtype="float32"))
+
+        scaled = tf.numpy_function(with_numpy, [images], tf.float32, stateful=False)
+        scaled.set_shape(images.shape)
+        return scaled
     return module.preprocess_input(images)
+
+
+def _is_tf_tensor(values) -> bool:
+    import sys
+
+    tf = sys.modules.get("tensorflow")  # not imported: cannot be a TensorFlow tensor
+    return tf is not None and isinstance(values, tf.Tensor)
 
 
 def imagenet_class_names(path: str | Path | None = None) -> list[str] | None:

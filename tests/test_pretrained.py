@@ -155,3 +155,35 @@ def test_load_photos_crops_to_aspect_instead_of_squashing(tmp_path):
     images, paths = load_photos(tmp_path, (64, 64))
     assert [p.name for p in paths] == ["small.JPG", "wide.png"] and images.shape == (2, 64, 64, 3)
     assert images[1].min() > 250  # the centre crop is all white: nothing was squashed in
+
+
+PREPROCESS_IN_TF_DATA = """
+import numpy as np, tensorflow as tf, keras
+from dlkit.pretrained import preprocess_input
+pictures = np.random.default_rng(0).uniform(0, 255, (4, 8, 8, 3)).astype("float32")
+mapped = tf.data.Dataset.from_tensor_slices(pictures).batch(2).map(lambda x: preprocess_input("vgg16", x))
+in_pipeline = np.concatenate([batch.numpy() for batch in mapped])
+direct = keras.ops.convert_to_numpy(preprocess_input("vgg16", keras.ops.convert_to_tensor(pictures)))
+assert mapped.element_spec.shape.as_list() == [None, 8, 8, 3]
+np.testing.assert_allclose(in_pipeline, direct, rtol=1e-6)
+bgr_minus_imagenet_mean = pictures[0, 0, 0, ::-1] - [103.939, 116.779, 123.68]  # VGG's "caffe" scaling
+np.testing.assert_allclose(in_pipeline[0, 0, 0], bgr_minus_imagenet_mean, rtol=1e-5)
+print(keras.backend.backend())
+"""
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_preprocess_input_runs_inside_tf_data_on_every_backend(backend):
+    """Lab 04 scales its augmented pictures inside ``train_ds.map``: on JAX and PyTorch, Keras'
+    operations cannot run there, and dlkit must still give what Keras gives outside tf.data."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if backend != "tensorflow" and importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed here")
+    result = subprocess.run([sys.executable, "-c", PREPROCESS_IN_TF_DATA], capture_output=True, text=True,
+                            env={**os.environ, "KERAS_BACKEND": backend}, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-1] == backend

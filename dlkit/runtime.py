@@ -120,7 +120,7 @@ def describe_plan(backend: str, kind: str, policy: str | None) -> str:
             "GPUs": "MirroredStrategy over the GPUs",
             "CPUs": "MirroredStrategy over the logical CPUs",
         }.get(kind, f"the default strategy on the {kind}")
-    elif backend == "jax" and kind in ("TPU", "GPUs"):
+    elif backend == "jax" and kind in ("TPU", "GPUs", "CPUs"):
         how = "keras.distribution.DataParallel over the devices"
     elif backend == "torch" and kind in ("TPU", "GPUs"):
         how = "one GPU (Keras on PyTorch does not spread over several)"
@@ -181,7 +181,8 @@ def _jax_runtime(mixed_precision: bool, make_default: bool) -> Runtime:
     devices = jax.devices()
     platform_name = devices[0].platform  # "cpu", "gpu" or "tpu"
     gpus = len(devices) if platform_name == "gpu" else 0
-    kind = choose_kind(platform_name == "tpu", gpus, 1)
+    cpus = len(devices) if platform_name == "cpu" else 1  # several only when set up on purpose
+    kind = choose_kind(platform_name == "tpu", gpus, cpus)
     capabilities = [str(getattr(device, "compute_capability", "0.0")).split(".")[:2] for device in devices]
     tensor_cores = gpus > 0 and all(tuple(map(int, c)) >= TENSOR_CORES for c in capabilities)
     distribution = None

@@ -20,8 +20,8 @@ LAB_01 = LabCost("01_mnist_dense", 18, 1.43e9, 2, "test CPU, 2 cores", "2026-11-
 COSTS = [LAB_01, LAB_04]
 
 
-def machine(cores=2, memory=24 * GB, gpus=(), tpu=None) -> Machine:
-    return Machine("Linux", "CPU", cores, memory, list(gpus), tpu)
+def machine(cores=2, memory=24 * GB, gpus=(), tpu=None, tensor_cores=False) -> Machine:
+    return Machine("Linux", "CPU", cores, memory, list(gpus), tpu, tensor_cores)
 
 
 def test_the_reference_machine_gets_the_measured_time_and_more_cores_a_range():
@@ -43,15 +43,21 @@ def test_a_lab_whose_data_is_missing_says_what_to_fetch():
 
 
 def test_an_accelerator_and_the_strategy_it_brings_are_named():
-    two_gpus = machine(gpus=["H100, 81559 MiB"] * 2)
-    checks = {check.name: check.value for check in runtime_checks(two_gpus, costs=COSTS)}
+    two_gpus = machine(gpus=["H100, 81559 MiB"] * 2, tensor_cores=True)
+    checks = {c.name: c.value for c in runtime_checks(two_gpus, costs=COSTS, backend="tensorflow")}
     assert checks["Accelerator"] == "H100, 81559 MiB; H100, 81559 MiB"
-    assert checks["Labs will use"].startswith("MirroredStrategy over the GPUs")
+    assert checks["Labs will use"] == "MirroredStrategy over the GPUs, mixed_float16, Keras on tensorflow"
     assert checks["Full profile, 04_transfer_learning_vgg16"].startswith("under 11 min")
+    on_jax = {c.name: c.value for c in runtime_checks(two_gpus, costs=COSTS, backend="jax")}
+    assert on_jax["Labs will use"].startswith("keras.distribution.DataParallel")
+    k80 = machine(gpus=["Tesla K80"])
+    old_gpu = {c.name: c.value for c in runtime_checks(k80, costs=COSTS, backend="torch")}
+    assert old_gpu["Labs will use"] == "one device (GPU), float32, Keras on torch"  # no tensor cores
     tpu = {check.name: check.value for check in runtime_checks(machine(tpu="COLAB_TPU_ADDR=10.0.0.2:8470"))}
-    assert tpu["Labs will use"].startswith("TPUStrategy")
-    cpu = {check.name: check.value for check in runtime_checks(machine())}
-    assert cpu["Accelerator"].startswith("none") and cpu["Labs will use"].endswith("float32")
+    assert tpu["Labs will use"].startswith("TPUStrategy, mixed_bfloat16")
+    cpu = {check.name: check.value for check in runtime_checks(machine(), backend="tensorflow")}
+    assert cpu["Accelerator"].startswith("none")
+    assert cpu["Labs will use"] == "the default strategy on the CPU, float32, Keras on tensorflow"
 
 
 def test_doctor_reads_the_costs_the_lab_benchmark_records(tmp_path):

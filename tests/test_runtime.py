@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TRAIN = """
 import json, sys
 import tensorflow as tf
@@ -64,3 +66,51 @@ def test_one_cpu_gets_the_default_strategy_and_two_logical_cpus_a_mirrored_one()
     assert single["variables"] != "MirroredVariable"
     assert single["accuracy"] > 0.88 and mirrored["accuracy"] > 0.88
     assert abs(single["accuracy"] - mirrored["accuracy"]) < 0.03
+
+
+JAX_TRAIN = """
+import json
+import keras
+import nbformat, sys
+from dlkit.data.mnist import load_embedded_mnist
+from dlkit.runtime import pick_runtime
+
+keras.utils.set_random_seed(0)
+(x, y), (x_test, y_test) = load_embedded_mnist()
+x, x_test = x[:6000].astype("float32") / 255, x_test.astype("float32") / 255
+runtime = pick_runtime()
+lab = nbformat.read(sys.argv[1], as_version=4)
+[model_cell] = [cell.source for cell in lab.cells if 'name="hello_mnist"' in cell.source]
+namespace = {"keras": keras}
+exec(model_cell, namespace)
+model = namespace["model"]
+model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+model.fit(x, y[:6000], epochs=3, batch_size=runtime.global_batch_size(128), verbose=0)
+print(json.dumps({"kind": runtime.kind, "replicas": runtime.replicas, "describe": runtime.describe(),
+                  "distribution": type(keras.distribution.distribution()).__name__,
+                  "accuracy": model.evaluate(x_test, y_test, verbose=0)[1]}))
+"""
+
+
+def test_on_jax_two_devices_get_data_parallel_and_one_device_nothing():
+    """The same lab cell on Keras' JAX backend: one CPU device trains as it is; two (set up with
+    XLA's host-device count, as several GPUs would be) get keras.distribution.DataParallel."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("JAX is not installed here")
+    results = []
+    for devices in (1, 2):
+        environment = {**os.environ, "KERAS_BACKEND": "jax",
+                       "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+        done = subprocess.run([sys.executable, "-c", JAX_TRAIN, str(LAB_01)], capture_output=True, text=True,
+                              timeout=300, env=environment)
+        assert done.returncode == 0, done.stderr[-2000:]
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    single, parallel = results
+    assert (single["kind"], single["replicas"], single["distribution"]) == ("CPU", 1, "NoneType")
+    assert (parallel["kind"], parallel["replicas"], parallel["distribution"]) == ("CPUs", 2, "DataParallel")
+    assert "Keras on jax" in parallel["describe"]
+    assert single["accuracy"] > 0.88 and parallel["accuracy"] > 0.88

@@ -30,6 +30,9 @@ try:  # a declared dependency; without it HEIC photos are named with the install
     import pillow_heif
 
     pillow_heif.register_heif_opener()
+    Image.init()
+    if "AVIF" not in Image.OPEN and hasattr(pillow_heif, "register_avif_opener"):
+        pillow_heif.register_avif_opener()  # Pillow reads AVIF itself only from 11.2 on
     HEIF_SUPPORT = True
 except ImportError:  # pragma: no cover - only where pillow-heif failed to install
     HEIF_SUPPORT = False

@@ -72,6 +72,11 @@ class Runtime:
         """Each replica gets ``per_replica`` images per step, so the global batch grows with them."""
         return per_replica * self.replicas
 
+    def steps_per_execution(self, steps: int) -> int:
+        """``steps`` batches per call into the compiled training step where the backend can run
+        several (TensorFlow, JAX); 1 on PyTorch, which refuses more."""
+        return 1 if self.backend == "torch" else steps
+
     def describe(self) -> str:
         how = type(self.strategy).__name__ if self.strategy is not None else "one device"
         text = (f"{self.kind}: {how}, {self.replicas} replica(s), {self.mixed_precision or 'float32'} "

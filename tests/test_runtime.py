@@ -114,3 +114,11 @@ def test_on_jax_two_devices_get_data_parallel_and_one_device_nothing():
     assert (parallel["kind"], parallel["replicas"], parallel["distribution"]) == ("CPUs", 2, "DataParallel")
     assert "Keras on jax" in parallel["describe"]
     assert single["accuracy"] > 0.88 and parallel["accuracy"] > 0.88
+
+
+def test_several_steps_per_call_except_on_pytorch_which_refuses_them():
+    from dlkit.runtime import Runtime
+
+    assert Runtime("tensorflow", "CPU", None).steps_per_execution(32) == 32
+    assert Runtime("jax", "CPU", None).steps_per_execution(32) == 32
+    assert Runtime("torch", "GPU", "mixed_float16").steps_per_execution(32) == 1  # Keras raises on more

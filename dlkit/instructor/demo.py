@@ -20,7 +20,9 @@ from unittest import mock
 from dlkit.course.headlines import headlines as read_headlines
 from dlkit.errors import DlkitError
 
-CELL_TIMEOUT_SECONDS = 600
+# The longest one cell may run before the demo calls it hung. The full profile's longest cells train
+# for many epochs: lab 03's 40 augmented epochs took 7 to 10 minutes on a slow 2-core machine.
+CELL_TIMEOUT_SECONDS = {"quick": 600, "full": 1800}
 
 
 @dataclass
@@ -143,8 +145,10 @@ def _kernel_peak_memory(client) -> int | None:
     return int(words[1]) if len(words) == 2 and words[1].isdigit() else None
 
 
-def run_lab(notebook_path: Path, out: Path) -> LabResult:
+def run_lab(notebook_path: Path, out: Path, profile: str | None = None) -> LabResult:
     """Execute one lab in ``out/<lab name>/`` and collect its results."""
+    profile = profile or os.environ.get("DLKIT_PROFILE", "full")
+    cell_timeout = CELL_TIMEOUT_SECONDS.get(profile, CELL_TIMEOUT_SECONDS["full"])
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
@@ -155,7 +159,7 @@ def run_lab(notebook_path: Path, out: Path) -> LabResult:
     notebook = nbformat.read(notebook_path, as_version=4)
     client = NotebookClient(
         notebook,
-        timeout=CELL_TIMEOUT_SECONDS,
+        timeout=cell_timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(workdir)}},
     )
@@ -168,7 +172,7 @@ def run_lab(notebook_path: Path, out: Path) -> LabResult:
         except CellExecutionError as error:
             status = f"failed: {error.ename}: {error.evalue}"[:160]
         except CellTimeoutError:
-            status = f"failed: a cell ran over {CELL_TIMEOUT_SECONDS} s"
+            status = f"failed: a cell ran over {cell_timeout} s"
         seconds = time.perf_counter() - started
         if not status.startswith("failed: a cell ran over"):
             peak = _kernel_peak_memory(client)
@@ -195,7 +199,7 @@ def run_demo(
     with mock.patch.dict(os.environ, settings):
         for number, lab in enumerate(labs, start=1):
             progress(f"[{number}/{len(labs)}] {lab.stem} ...")
-            result = run_lab(lab, out)
+            result = run_lab(lab, out, profile)
             progress(f"[{number}/{len(labs)}] {lab.stem}: {result.status} in {result.seconds:.1f} s")
             results.append(result)
     return results

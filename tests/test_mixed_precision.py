@@ -48,13 +48,19 @@ def mnist():
                                                                      y_test[:1000])
 
 
-@pytest.mark.parametrize("policy", POLICIES, indirect=True)
-def test_lab01_dense_net_reaches_its_quick_band(policy, mnist):
-    (x, y), (x_test, y_test) = mnist
-    model = run_lab_cell("01_mnist_dense.ipynb", 'name="hello_mnist"')["model"]
+def compiled_lab_model(lab: str, marker: str, policy: str):
+    """The lab's model from its own cell, compiled as labs 01 and 02 compile it, checked for its dtypes."""
+    model = run_lab_cell(lab, marker)["model"]
     model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     assert_float32_output_and_low_precision_inside(model, policy)
+    return model
+
+
+@pytest.mark.parametrize("policy", POLICIES, indirect=True)
+def test_lab01_dense_net_reaches_its_quick_band(policy, mnist):
+    (x, y), (x_test, y_test) = mnist
+    model = compiled_lab_model("01_mnist_dense.ipynb", 'name="hello_mnist"', policy)
     model.fit(x, y, epochs=1, batch_size=256, verbose=0)
     assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.75
 
@@ -62,10 +68,7 @@ def test_lab01_dense_net_reaches_its_quick_band(policy, mnist):
 @pytest.mark.parametrize("policy", POLICIES, indirect=True)
 def test_lab02_convnet_reaches_its_quick_band(policy, mnist):
     (x, y), (x_test, y_test) = mnist
-    model = run_lab_cell("02_mnist_cnn.ipynb", 'name="mnist_convnet"')["model"]
-    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    assert_float32_output_and_low_precision_inside(model, policy)
+    model = compiled_lab_model("02_mnist_cnn.ipynb", 'name="mnist_convnet"', policy)
     model.fit(x[:1500, ..., None], y[:1500], epochs=1, batch_size=128, verbose=0)
     assert model.evaluate(x_test[..., None], y_test, verbose=0)[1] >= 0.65
 

@@ -15,12 +15,8 @@ from pathlib import Path
 
 import pytest
 
-TRAIN = """
-import json, sys
-import tensorflow as tf
-if sys.argv[1] == "2":
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+# Lab 01's model cell, trained after the lab's one added line; sys.argv[2] is the lab's path.
+TRAIN_LAB_01 = """
 import keras
 import nbformat
 from dlkit.data.mnist import load_embedded_mnist
@@ -39,6 +35,15 @@ model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_c
               metrics=["accuracy"])
 model.fit(x, y[:6000], epochs=3, batch_size=runtime.global_batch_size(128), verbose=0)
 accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
+"""
+
+TRAIN = """
+import json, sys
+import tensorflow as tf
+if sys.argv[1] == "2":
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+""" + TRAIN_LAB_01 + """
 print(json.dumps({
     "kind": runtime.kind, "strategy": type(runtime.strategy).__name__, "replicas": runtime.replicas,
     "batch": runtime.global_batch_size(128), "accuracy": accuracy,
@@ -68,28 +73,9 @@ def test_one_cpu_gets_the_default_strategy_and_two_logical_cpus_a_mirrored_one()
     assert abs(single["accuracy"] - mirrored["accuracy"]) < 0.03
 
 
-JAX_TRAIN = """
-import json
-import keras
-import nbformat, sys
-from dlkit.data.mnist import load_embedded_mnist
-from dlkit.runtime import pick_runtime
-
-keras.utils.set_random_seed(0)
-(x, y), (x_test, y_test) = load_embedded_mnist()
-x, x_test = x[:6000].astype("float32") / 255, x_test.astype("float32") / 255
-runtime = pick_runtime()
-lab = nbformat.read(sys.argv[1], as_version=4)
-[model_cell] = [cell.source for cell in lab.cells if 'name="hello_mnist"' in cell.source]
-namespace = {"keras": keras}
-exec(model_cell, namespace)
-model = namespace["model"]
-model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy",
-              metrics=["accuracy"])
-model.fit(x, y[:6000], epochs=3, batch_size=runtime.global_batch_size(128), verbose=0)
+JAX_TRAIN = "import json, sys\n" + TRAIN_LAB_01 + """
 print(json.dumps({"kind": runtime.kind, "replicas": runtime.replicas, "describe": runtime.describe(),
-                  "distribution": type(keras.distribution.distribution()).__name__,
-                  "accuracy": model.evaluate(x_test, y_test, verbose=0)[1]}))
+                  "distribution": type(keras.distribution.distribution()).__name__, "accuracy": accuracy}))
 """
 
 
@@ -105,8 +91,8 @@ def test_on_jax_two_devices_get_data_parallel_and_one_device_nothing():
     for devices in (1, 2):
         environment = {**os.environ, "KERAS_BACKEND": "jax",
                        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
-        done = subprocess.run([sys.executable, "-c", JAX_TRAIN, str(LAB_01)], capture_output=True, text=True,
-                              timeout=300, env=environment)
+        done = subprocess.run([sys.executable, "-c", JAX_TRAIN, str(devices), str(LAB_01)],
+                              capture_output=True, text=True, timeout=300, env=environment)
         assert done.returncode == 0, done.stderr[-2000:]
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     single, parallel = results

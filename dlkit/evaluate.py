@@ -1,7 +1,9 @@
 """Numbers that say how good a model is, in numpy only (no TensorFlow needed).
 
 Regression (deck 000): MAE, MSE, RMSE and R². Classification: confusion matrix, per-class
-precision/recall/F1, and the most confident mistakes.
+precision/recall/F1, and the most confident mistakes. Post-processing (deck 002's "plot low
+confidence / high uncertainty", "inspect neurons"): the least confident and the most uncertain
+predictions, and the inputs that excite one unit of a layer most.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ __all__ = [
     "classification_report",
     "confusion_matrix",
     "format_classification_report",
+    "least_confident",
     "mean_absolute_error",
     "mean_squared_error",
+    "most_uncertain",
+    "prediction_entropy",
     "r_squared",
     "regression_report",
     "root_mean_squared_error",
+    "strongest_inputs",
     "top_mistakes",
 ]
 
@@ -142,3 +148,36 @@ def top_mistakes(y_true: np.ndarray, probabilities: np.ndarray, k: int = 9) -> n
     wrong = np.flatnonzero(predicted != np.asarray(y_true))
     confidence = probabilities[wrong, predicted[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")[:k]]
+
+
+def prediction_entropy(probabilities: np.ndarray) -> np.ndarray:
+    """Each prediction's entropy in nats: 0 when one class has it all, ln(C) when all C classes
+    are equally likely (2.30 for MNIST's ten). It looks at the whole distribution, where the top
+    probability alone does not: 0.5/0.5 between two classes is more certain than 0.5 and the rest
+    spread over eight."""
+    probabilities = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0)
+    return -(probabilities * np.log(probabilities)).sum(axis=1)
+
+
+def least_confident(probabilities: np.ndarray, k: int = 9) -> np.ndarray:
+    """Indices of the ``k`` predictions with the lowest top probability, least confident first."""
+    top = np.asarray(probabilities).max(axis=1)
+    return np.argsort(top, kind="stable")[:k]
+
+
+def most_uncertain(probabilities: np.ndarray, k: int = 9) -> np.ndarray:
+    """Indices of the ``k`` predictions with the highest entropy, most uncertain first."""
+    return np.argsort(-prediction_entropy(probabilities), kind="stable")[:k]
+
+
+def strongest_inputs(activations: np.ndarray, unit: int, k: int = 6) -> np.ndarray:
+    """Indices of the ``k`` inputs that excite ``unit`` most, strongest first.
+
+    Args:
+        activations: a layer's outputs for N inputs, units last: (N, units) for a Dense layer,
+            (N, height, width, units) for a Conv2D layer, whose maps are averaged.
+        unit: which unit (filter) to look at.
+    """
+    activations = np.asarray(activations)
+    per_input = activations[..., unit].reshape(len(activations), -1).mean(axis=1)
+    return np.argsort(-per_input, kind="stable")[:k]

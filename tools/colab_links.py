@@ -41,15 +41,18 @@ import sys
 # e.g. os.environ["KERAS_BACKEND"] = "jax", and restart the kernel to choose again.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-if importlib.util.find_spec("dlkit") is None:
+if {missing}:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    f"dlkit @ git+{{DLKIT_REPOSITORY}}@{{DLKIT_RELEASE}}"], check=True)
+                    f"{requirement} @ git+{{DLKIT_REPOSITORY}}@{{DLKIT_RELEASE}}"], check=True)
     importlib.invalidate_caches()
 
 from dlkit.runtime import versions_line
 
 print(versions_line())'''
 
+
+# Labs that need one of dlkit's extras: lab prefix -> (extra, a module only that extra installs).
+LAB_EXTRAS = {"05": ("deploy", "ai_edge_litert")}
 
 PLACEHOLDER = "https://github.com/your-org/dlkit"  # until the project is public
 
@@ -89,6 +92,17 @@ def badge(repo: str, lab: Path, ref: str) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(repo, lab, ref)})"
 
 
+def install_cell(repo: str, lab: Path, ref: str) -> str:
+    """The lab's first code cell: installs dlkit (with the extra the lab needs) where it is missing."""
+    missing = 'importlib.util.find_spec("dlkit") is None'
+    requirement = "dlkit"
+    if lab.name[:2] in LAB_EXTRAS:
+        extra, module = LAB_EXTRAS[lab.name[:2]]
+        missing += f' or importlib.util.find_spec("{module}") is None'
+        requirement = f"dlkit[{extra}]"
+    return INSTALL_CELL.format(repository=repo, release=ref, missing=missing, requirement=requirement)
+
+
 def updated_lab(notebook, repo: str, lab: Path, ref: str):
     """``notebook`` with its badge (under the title) and install cell (first code cell) current."""
     title = notebook.cells[0]
@@ -97,7 +111,7 @@ def updated_lab(notebook, repo: str, lab: Path, ref: str):
     else:
         heading, _, rest = title.source.partition("\n")
         title.source = f"{heading}\n\n{badge(repo, lab, ref)}\n{rest}"
-    install = INSTALL_CELL.format(repository=repo, release=ref)
+    install = install_cell(repo, lab, ref)
     second = notebook.cells[1] if len(notebook.cells) > 1 else None
     if second is not None and second.cell_type == "code" and second.source.startswith(INSTALL_MARK):
         second.source = install

@@ -17,6 +17,7 @@ What operating systems leave beside pictures (hidden files such as ``.DS_Store``
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ __all__ = [
     "is_picture_name",
     "is_system_file",
     "read_image",
+    "read_image_bytes",
 ]
 
 IMAGE_EXTENSIONS = (
@@ -61,6 +63,9 @@ MODE_NAMES = {  # Pillow's modes, as the report names them
     "PA": "palette with transparency", "RGBA": "RGBA (transparency dropped)", "CMYK": "CMYK",
     "YCbCr": "YCbCr", "LAB": "Lab", "HSV": "HSV",
 }  # fmt: skip
+
+
+UPLOAD_NOT_A_PICTURE = "not a picture Pillow can read (JPEG, PNG, HEIC, WebP, ... are): send a picture file"
 
 
 class UnreadableImage(DlkitError):
@@ -114,8 +119,27 @@ def read_image(path: str | Path, reduce_to: tuple[int, int] | None = None) -> Pi
     """
     path = Path(path)
     _check_file(path)
+    return _decode(path, path, reduce_to)
+
+
+def read_image_bytes(data: bytes, name: str = "upload") -> Picture:
+    """Read a picture that arrived as bytes (an upload to ``dlkit serve``) exactly as
+    ``read_image`` reads a file: the same formats, checks and conversions.
+
+    Raises:
+        UnreadableImage: empty, truncated or not a picture; ``name`` stands for the file in the
+            message.
+    """
+    if not data:
+        raise UnreadableImage(Path(name), "an empty file (0 bytes): send the picture itself")
+    return _decode(io.BytesIO(data), Path(name), None, upload=True)
+
+
+def _decode(
+    source: Path | io.BytesIO, path: Path, reduce_to: tuple[int, int] | None, upload: bool = False
+) -> Picture:
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             if reduce_to and image.format == "JPEG":
                 side = 2 * max(reduce_to)  # square: the picture may still be turned by 90 degrees
                 image.draft("RGB", (side, side))
@@ -124,16 +148,16 @@ def read_image(path: str | Path, reduce_to: tuple[int, int] | None = None) -> Pi
             upright, changes = _upright(image)
             pixels, converted = _to_rgb8(upright)
     except UnidentifiedImageError:
-        raise UnreadableImage(path, _unidentified_reason(path)) from None
+        reason = UPLOAD_NOT_A_PICTURE if upload else _unidentified_reason(path)
+        raise UnreadableImage(path, reason) from None
     except PermissionError:
         raise UnreadableImage(path, "permission denied: make the file readable (or copy it) first") from None
     except Image.DecompressionBombError as error:
         raise UnreadableImage(path, f"too large to read safely ({error}); shrink it first") from None
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "broken"
         detail = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise UnreadableImage(
-            path, f"truncated or corrupt ({detail}): copy it again from the original, or remove it"
-        ) from None
+        advice = "send the whole file again" if upload else "copy it again from the original, or remove it"
+        raise UnreadableImage(path, f"truncated or corrupt ({detail}): {advice}") from None
     if file_format not in ("JPEG", "PNG", "BMP", "GIF"):
         changes.append(f"decoded from {file_format}")
     return Picture(pixels, file_format, tuple(changes + converted))

@@ -1,4 +1,4 @@
-"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy.
+"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy, serve.
 Errors print as one readable line."""
 
 from __future__ import annotations
@@ -120,6 +120,21 @@ def cmd_ponies(args: argparse.Namespace) -> int:
     return 0
 
 
+DEPLOY_EXTRA_HELP = "dlkit serve needs the deploy extra: pip install \"dlkit[deploy]\""
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from dlkit.deploy.server import serve_forever
+    except ImportError as error:
+        raise DlkitError(f"{DEPLOY_EXTRA_HELP} ({error.name} is missing)") from None
+    if args.max_upload_mb <= 0:
+        raise DlkitError("--max-upload-mb must be more than 0")
+    max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
+    serve_forever(args.model, host=args.host, port=args.port, max_upload_bytes=max_upload_bytes)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlkit", description="Helpers for the dlkit deep-learning labs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -208,6 +223,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write DIR/report.html: status, time, accuracy, memory, figures and machine, one page",
     )
     demo.set_defaults(run=cmd_demo)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a trained or exported model: a web page and a JSON API (Ctrl+C stops it)",
+        description="Serve MODEL (.keras, SavedModel folder, .tflite or .onnx) with FastAPI and uvicorn: "
+        "GET / is a page to draw a digit or drop a picture, POST /predict answers the top classes as JSON, "
+        "GET /health and GET /info. Binds to 127.0.0.1 (this computer only) unless --host says otherwise. "
+        ".keras files load in Keras' safe mode.",
+    )
+    serve.add_argument("model", type=Path, metavar="MODEL")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this computer only; 0.0.0.0 serves every network)",
+    )
+    serve.add_argument(
+        "--max-upload-mb", type=float, default=4.0, metavar="MB", help="largest upload in MB (default 4)"
+    )
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 

@@ -14,6 +14,7 @@ from dlkit.course.check.lab01 import deeper_network, parameter_count
 from dlkit.course.check.lab02 import conv_output_shape, global_pooling_head
 from dlkit.course.check.lab03 import augmentation, overfitting_epoch
 from dlkit.course.check.lab04 import feature_shape, fine_tune_block4
+from dlkit.course.check.lab05 import entropy, quantize_int8
 from dlkit.course.check.verdict import Verdict
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "conv2d_valid",
     "conv_output_shape",
     "deeper_network",
+    "entropy",
     "feature_shape",
     "fine_tune_block4",
     "global_pooling_head",
     "max_pool",
     "overfitting_epoch",
     "parameter_count",
+    "quantize_int8",
 ]

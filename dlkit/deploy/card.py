@@ -1,0 +1,97 @@
+"""The serving card: what a service needs to know about a model that the model file does not say.
+
+A ``.keras`` file, a SavedModel, a ``.tflite`` or an ``.onnx`` file holds the network, but not the
+names of its classes, nor how a picture becomes its input (grey 28x28 digits scaled to 0-1, or
+150x150 colour photos left at 0-255). dlkit writes these facts beside every file it exports, as
+``<file>.json``, so class names travel with the model to ``dlkit serve`` and to anyone who opens
+the folder. A model without a card is still served: its classes are then its output indices.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from dlkit.errors import DlkitError
+
+__all__ = ["CARD_SUFFIX", "INPUT_KINDS", "ServingCard", "card_path", "read_card", "write_card"]
+
+CARD_SUFFIX = ".json"
+INPUT_KINDS = {
+    "digit": "a grey digit, white on black and centred as in MNIST (the page draws one)",
+    "photo": "a colour picture, resized to the model's input",
+    "values": "numbers only (send a JSON array)",
+}
+
+
+@dataclass(frozen=True)
+class ServingCard:
+    """What ``dlkit serve`` shows and how it turns a request into the model's input.
+
+    Attributes:
+        name: the model's name, shown on the page.
+        classes: one name per output unit, in output order.
+        input_shape: one input's shape, without the batch axis, e.g. ``(28, 28, 1)``.
+        input_kind: a key of ``INPUT_KINDS``: how an uploaded picture is prepared.
+        pixel_scale: what a white pixel is worth in the model's input: 1.0 when the lab divided
+            by 255 before the model, 255.0 when the model rescales itself (a ``Rescaling`` layer).
+        format: the file's format ("keras", "tf_saved_model", "litert", "onnx"), and
+        quantization: its number format ("float32", "float16", "dynamic int8", "int8");
+        test_accuracy: measured on the lab's test set when it was exported, if it was.
+    """
+
+    name: str
+    classes: tuple[str, ...]
+    input_shape: tuple[int, ...]
+    input_kind: str = "photo"
+    pixel_scale: float = 1.0
+    format: str = "keras"
+    quantization: str = "float32"
+    test_accuracy: float | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.input_kind not in INPUT_KINDS:
+            raise ValueError(f"input_kind must be one of {sorted(INPUT_KINDS)}, not {self.input_kind!r}")
+
+    def for_file(self, format: str, quantization: str, test_accuracy: float | None = None) -> ServingCard:
+        """The same card for another file of the same model."""
+        return replace(self, format=format, quantization=quantization, test_accuracy=test_accuracy)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def card_path(model_path: str | Path) -> Path:
+    """Where the card of ``model_path`` lives: ``mnist.tflite`` -> ``mnist.tflite.json``."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.name + CARD_SUFFIX)
+
+
+def write_card(model_path: str | Path, card: ServingCard) -> Path:
+    """Write ``card`` beside ``model_path``; returns the card's path."""
+    path = card_path(model_path)
+    path.write_text(json.dumps(card.as_dict(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def read_card(model_path: str | Path) -> ServingCard | None:
+    """The card beside ``model_path``, or None when there is none.
+
+    Raises:
+        DlkitError: the card exists but is not one dlkit wrote (the message names the file).
+    """
+    path = card_path(model_path)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["classes"] = tuple(str(name) for name in data["classes"])
+        data["input_shape"] = tuple(int(size) for size in data["input_shape"])
+        data["notes"] = tuple(data.get("notes", ()))
+        return ServingCard(**data)
+    except (ValueError, KeyError, TypeError) as error:
+        raise DlkitError(
+            f"{path}: not a serving card dlkit can read ({error}); delete it or export again"
+        ) from None

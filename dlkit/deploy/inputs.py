@@ -1,0 +1,127 @@
+"""Turn what a request carries into the model's input, or say in one line why it cannot.
+
+Pictures are decoded by ``dlkit.data.images.read_image_bytes``, the path every picture dlkit reads
+takes, then prepared as the model's serving card says:
+
+- a *digit* (MNIST models) is made to look like MNIST: grey, white ink on black (a dark-on-light
+  photo of a written digit is inverted), cropped to its ink, scaled into a 20x20 box and centred
+  on its centre of mass in 28x28 — what MNIST's makers did, and what makes a digit drawn anywhere
+  on the page's canvas readable;
+- a *photo* is resized to the model's input, as the labs' folder loader resizes it.
+
+A JSON array is taken as it is: one input shaped like the model's input, or a batch of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+from dlkit.data.images import UnreadableImage, read_image_bytes
+from dlkit.deploy.card import ServingCard
+
+__all__ = ["BadRequest", "array_to_inputs", "picture_to_input", "prepare_digit", "MAX_JSON_BATCH"]
+
+MAX_JSON_BATCH = 256
+DIGIT_BOX = 20  # MNIST: each digit scaled to fit 20x20, centred by mass in 28x28
+INK_THRESHOLD = 40  # grey levels (of 255) below which a pixel counts as background
+
+
+class BadRequest(Exception):
+    """A request the service refuses: an HTTP status (4xx) and a one-line reason."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarray, list[str]]:
+    """(a batch of one input, what was done to the picture) for the bytes of an uploaded file."""
+    if card.input_kind == "values":
+        raise BadRequest(415, "this model takes numbers, not pictures: send a JSON array")
+    try:
+        picture = read_image_bytes(data, name)
+    except UnreadableImage as error:
+        raise BadRequest(400, f"{name}: {error.reason}") from None
+    changes = list(picture.changes)
+    if card.input_kind == "digit":
+        grey, digit_changes = prepare_digit(picture.pixels, card.input_shape[:2])
+        changes += digit_changes
+        pixels = grey[..., np.newaxis]
+    else:
+        height, width = card.input_shape[:2]
+        image = Image.fromarray(picture.pixels)
+        if image.size != (width, height):
+            changes.append(f"resized from {image.width}x{image.height} to {width}x{height}")
+            image = image.resize((width, height), Image.Resampling.BILINEAR)
+        if card.input_shape[-1] == 1:
+            image = image.convert("L")
+        pixels = np.asarray(image, dtype=np.float32).reshape(card.input_shape)
+    scaled = pixels.astype(np.float32) * (card.pixel_scale / 255.0)
+    return scaled[np.newaxis], changes
+
+
+def prepare_digit(rgb: np.ndarray, size: tuple[int, int] = (28, 28)) -> tuple[np.ndarray, list[str]]:
+    """A picture of one digit as MNIST holds one: (uint8 grey image of ``size``, changes made).
+
+    Raises:
+        BadRequest: the picture is blank (nothing drawn).
+    """
+    grey = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float32)
+    changes = []
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if np.median(border) > 127:  # dark ink on light paper: MNIST is white ink on black
+        grey = 255.0 - grey
+        changes.append("inverted (dark on light)")
+    ink = grey > INK_THRESHOLD
+    if not ink.any():
+        raise BadRequest(422, "the picture is blank: draw or photograph a digit")
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = grey[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    scale = DIGIT_BOX / max(crop.shape)
+    new_size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    digit = np.asarray(
+        Image.fromarray(crop.astype(np.uint8)).resize(new_size, Image.Resampling.LANCZOS), np.float32
+    )
+    canvas = np.zeros(size, np.float32)
+    mass = digit.sum()
+    centre_y = (digit.sum(axis=1) @ np.arange(digit.shape[0])) / mass if mass else digit.shape[0] / 2
+    centre_x = (digit.sum(axis=0) @ np.arange(digit.shape[1])) / mass if mass else digit.shape[1] / 2
+    top = int(np.clip(round(size[0] / 2 - centre_y), 0, size[0] - digit.shape[0]))
+    left = int(np.clip(round(size[1] / 2 - centre_x), 0, size[1] - digit.shape[1]))
+    canvas[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    changes.append(f"cropped to the ink, scaled into {DIGIT_BOX}x{DIGIT_BOX}, centred in {size[0]}x{size[1]}")
+    return np.clip(canvas, 0, 255).astype(np.uint8), changes
+
+
+def array_to_inputs(values: object, card: ServingCard) -> tuple[np.ndarray, bool]:
+    """(a float32 batch, whether the request sent a batch) for a parsed JSON array."""
+    shape = tuple(card.input_shape)
+    if not isinstance(values, list):
+        raise BadRequest(
+            422, f"expected a JSON array shaped {list(shape)}, got a JSON {type(values).__name__}"
+        )
+    try:
+        array = np.asarray(values, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise BadRequest(
+            422, f"the JSON array is ragged or holds non-numbers; expected shape {list(shape)}"
+        ) from None
+    if array.shape == shape:
+        batch, batched = array[np.newaxis], False
+    elif array.shape[1:] == shape and 0 < array.shape[0] <= MAX_JSON_BATCH:
+        batch, batched = array, True
+    elif array.shape[1:] == shape:
+        raise BadRequest(422, f"a batch of {array.shape[0]} inputs; send 1 to {MAX_JSON_BATCH} at a time")
+    else:
+        raise BadRequest(
+            422,
+            f"wrong shape {list(array.shape)}: this model takes {list(shape)} or a batch [n, "
+            f"{', '.join(map(str, shape))}]",
+        )
+    if not all(math.isfinite(value) for value in (float(batch.min()), float(batch.max()))):
+        raise BadRequest(422, "the array holds NaN or infinity")
+    return batch, batched

@@ -1,0 +1,162 @@
+"""Run the service with uvicorn: in the background from a notebook (``start_service``), or in the
+foreground from the command line (``serve_forever``, what ``dlkit serve`` runs).
+
+It binds to 127.0.0.1 unless told otherwise: only this computer can reach it. Serving a classroom
+needs ``host="0.0.0.0"`` (``--host 0.0.0.0``), and the start-up line then says what that exposes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from dlkit.deploy.predictors import Predictor, load_predictor
+from dlkit.deploy.service import DEFAULT_MAX_UPLOAD_BYTES, create_app
+from dlkit.errors import DlkitError
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "serve_forever", "start_service", "startup_line"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+START_TIMEOUT_SECONDS = 30
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno in (98, 48, 10048):  # in use: Linux, macOS, Windows
+            raise DlkitError(f"port {port} on {host} is in use: choose another with --port") from None
+        raise DlkitError(f"cannot listen on {host}:{port} ({error.strerror})") from None
+    sock.listen(128)
+    return sock
+
+
+def _config(predictor: Predictor, max_upload_bytes: int) -> uvicorn.Config:
+    app = create_app(predictor, max_upload_bytes=max_upload_bytes)
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def startup_line(predictor: Predictor, host: str, port: int) -> str:
+    """What ``dlkit serve`` prints first: the model, the address, and who can reach it."""
+    card = predictor.card
+    shown = "localhost" if is_loopback(host) else host
+    line = f"dlkit serve: {card.name} ({card.format}, {card.quantization}) on http://{shown}:{port}/"
+    if is_loopback(host):
+        return line + " (only this computer can reach it; --host 0.0.0.0 opens it to your network)"
+    return line + (
+        f"\n  WARNING: listening on {host}: anyone on this computer's networks can open the page, send "
+        "pictures and read the model's classes. Serve a classroom only on a network you trust; "
+        "stop with Ctrl+C."
+    )
+
+
+class RunningService:
+    """A service running in a background thread; ``stop()`` ends it (also on leaving a ``with``)."""
+
+    def __init__(self, predictor: Predictor, host: str, port: int, max_upload_bytes: int):
+        self.predictor = predictor
+        self._socket = _bind(host, port)
+        self.host = host
+        self.port = self._socket.getsockname()[1]
+        self._server = uvicorn.Server(_config(predictor, max_upload_bytes))
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"dlkit-serve-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise DlkitError(f"the service did not start on {host}:{self.port}")
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        shown = "127.0.0.1" if is_loopback(self.host) else self.host
+        return f"http://{shown}:{self.port}/"
+
+    def page(self, height: int = 620):
+        """The service's page, to show in a notebook: in Colab through Colab's own port proxy
+        (the browser there cannot reach the runtime's 127.0.0.1), elsewhere as an IFrame."""
+        import sys
+
+        if "google.colab" in sys.modules:
+            from google.colab import output  # Colab's documented way to show a server's page
+
+            output.serve_kernel_port_as_iframe(self.port, height=height)
+            return None
+        from IPython.display import IFrame
+
+        return IFrame(self.url, width="100%", height=height)
+
+    def stop(self) -> None:
+        """Stop serving and free the port (waits for requests in flight)."""
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> RunningService:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<dlkit service {self.predictor.card.name} at {self.url}>"
+
+
+def start_service(
+    model: str | Path | Predictor,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+) -> RunningService:
+    """Serve ``model`` (a file ``load_predictor`` reads, or a loaded predictor) in the background.
+
+    ``port=0`` takes a free port; ``service.url`` says which. Call ``service.stop()`` when done.
+
+    Example:
+        >>> service = start_service("exported/mnist_convnet.keras")
+        >>> service.url
+        'http://127.0.0.1:41877/'
+        >>> service.stop()
+    """
+    predictor = model if isinstance(model, Predictor) else load_predictor(model)
+    return RunningService(predictor, host, port, max_upload_bytes)
+
+
+def serve_forever(
+    model: str | Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+) -> None:
+    """Serve ``model`` until Ctrl+C (``dlkit serve``)."""
+    predictor = load_predictor(model)
+    sock = _bind(host, port)
+    print(startup_line(predictor, host, port), flush=True)
+    try:
+        uvicorn.Server(_config(predictor, max_upload_bytes)).run(sockets=[sock])
+    finally:
+        sock.close()

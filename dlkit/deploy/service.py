@@ -1,0 +1,184 @@
+"""The micro-service: a FastAPI app around one loaded model.
+
+- ``POST /predict``: a picture as the multipart form field ``file`` (a browser form, ``curl -F
+  file=@digit.png``), or as a raw body with an ``image/*`` content type, or a JSON array; answers
+  the top classes with their probabilities and the model's latency, as JSON.
+- ``GET /``: the page (``page.html``, no internet needed): draw a digit or drop a picture.
+- ``GET /health`` and ``GET /info``.
+
+Every refusal is a 4xx with ``{"error": "<one line>"}``; nothing a client sends makes a 500 or
+shows a stack trace, and the service goes on serving.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from dlkit import __version__
+from dlkit.deploy.formats import FORMAT_NAMES
+from dlkit.deploy.inputs import BadRequest, array_to_inputs, picture_to_input
+from dlkit.deploy.predictors import Predictor
+
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "DEFAULT_TOP_K", "create_app"]
+
+DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
+DEFAULT_TOP_K = 5
+HOW_TO_SEND = (
+    "send a picture as the form field 'file' (curl -F file=@digit.png), an image/* body, or a JSON array"
+)
+
+
+def _error(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def create_app(
+    predictor: Predictor, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, top_k: int = DEFAULT_TOP_K
+) -> FastAPI:
+    """The service for ``predictor``; run it with uvicorn (``dlkit.deploy.server`` does)."""
+    card = predictor.card
+    info = {
+        "name": card.name,
+        "format": card.format,
+        "format_name": FORMAT_NAMES.get(card.format, card.format),
+        "quantization": card.quantization,
+        "input_shape": list(card.input_shape),
+        "input_kind": card.input_kind,
+        "classes": list(card.classes),
+        "test_accuracy": card.test_accuracy,
+        "max_upload_bytes": max_upload_bytes,
+        "file": predictor.path.name,
+        "dlkit_version": __version__,
+        "notes": list(card.notes),
+    }
+    app = FastAPI(title=f"dlkit serve: {card.name}", version=__version__)
+    page = resources.files("dlkit.deploy").joinpath("page.html").read_text(encoding="utf-8")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return _error(error.status_code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:  # pragma: no cover
+        return _error(500, f"the model failed on this input ({type(error).__name__}); the service goes on")
+
+    @app.get("/", response_class=HTMLResponse)
+    async def home() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model": card.name}
+
+    @app.get("/info")
+    async def model_info() -> dict:
+        return info
+
+    @app.post("/predict")
+    async def predict(request: Request) -> JSONResponse:
+        try:
+            inputs, batched, changes = await _read_inputs(request, card, max_upload_bytes)
+        except BadRequest as refusal:
+            return _error(refusal.status, refusal.reason)
+        started = time.perf_counter()
+        probabilities = await run_in_threadpool(predictor.predict, inputs)
+        latency_ms = 1000 * (time.perf_counter() - started)
+        tops = [_top(row, card.classes, top_k) for row in probabilities]
+        answer = {
+            "model": card.name,
+            "format": card.format,
+            "quantization": card.quantization,
+            "latency_ms": round(latency_ms, 3),
+        }
+        if batched:
+            answer["batch"] = tops
+        else:
+            answer["predictions"] = tops[0]
+            answer["input_changes"] = changes
+        return JSONResponse(answer)
+
+    return app
+
+
+def _top(probabilities: np.ndarray, classes: tuple[str, ...], k: int) -> list[dict]:
+    order = np.argsort(-probabilities, kind="stable")[:k]
+    return [
+        {
+            "label": classes[index] if index < len(classes) else str(index),
+            "index": int(index),
+            "probability": round(float(probabilities[index]), 6),
+        }
+        for index in order
+    ]
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BadRequest(
+            413, f"the upload is {int(declared):,} bytes; the limit is {limit:,} (--max-upload-mb)"
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BadRequest(413, f"the upload is over the limit of {limit:,} bytes (--max-upload-mb)")
+    return bytes(body)
+
+
+async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, bool, list[str]]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("multipart/form-data", "application/json") and not content_type.startswith(
+        "image/"
+    ):
+        shown = content_type or "no content type"
+        raise BadRequest(415, f"{shown} is not accepted: {HOW_TO_SEND}")
+    body = await _read_body(request, limit)
+    if not body:
+        raise BadRequest(400, f"the request body is empty: {HOW_TO_SEND}")
+    if content_type == "application/json":
+        try:
+            values = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest(400, "the body is not valid JSON") from None
+        inputs, batched = array_to_inputs(values, card)
+        return inputs, batched, []
+    if content_type.startswith("image/"):
+        inputs, changes = picture_to_input(body, "the uploaded body", card)
+        return inputs, False, changes
+    data, name = await _form_file(request, body)
+    inputs, changes = picture_to_input(data, name, card)
+    return inputs, False, changes
+
+
+async def _form_file(request: Request, body: bytes) -> tuple[bytes, str]:
+    """The bytes and name of the form field ``file``, parsed by Starlette from the body read."""
+
+    async def replay():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    replayed = Request(request.scope, receive=replay)
+    try:
+        async with replayed.form(max_files=1, max_fields=20) as form:
+            upload = form.get("file")
+            if upload is None:
+                raise BadRequest(
+                    400, "no form field named 'file': send the picture as file (curl -F file=@digit.png)"
+                )
+            if isinstance(upload, str):
+                raise BadRequest(
+                    400, "the form field 'file' holds text, not a file (curl -F file=@digit.png)"
+                )
+            data = await upload.read()
+            return data, upload.filename or "the uploaded file"
+    except MultiPartException as error:
+        raise BadRequest(400, f"a broken multipart form ({error.message})") from None

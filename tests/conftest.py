@@ -125,3 +125,12 @@ def file_server(tmp_path: Path) -> Iterator[FileServer]:
     folder.mkdir()
     with FileServer(folder) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def exported_digits(tmp_path_factory: pytest.TempPathFactory):
+    """An MNIST ConvNet trained for the deploy tests, exported in every format (once per session)."""
+    from deploy_models import require_deploy, train_digits
+
+    require_deploy()
+    return train_digits(tmp_path_factory.mktemp("exported-digits"))

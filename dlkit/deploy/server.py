@@ -158,5 +158,8 @@ def serve_forever(
     print(startup_line(predictor, host, port), flush=True)
     try:
         uvicorn.Server(_config(predictor, max_upload_bytes)).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly on Ctrl+C, then passes the signal on
+        pass
     finally:
         sock.close()
+    print("dlkit serve: stopped", flush=True)

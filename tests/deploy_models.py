@@ -54,7 +54,9 @@ def train_digits(folder: Path) -> ExportedDigits:
         ],
         name="digits",
     )
-    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     model.fit(x_train, y_train, batch_size=128, epochs=2, verbose=0)
     card = ServingCard("digits", tuple("0123456789"), (28, 28, 1), "digit")
     exported = export_model(model, folder, card, representative=x_train[:100])

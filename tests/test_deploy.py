@@ -64,7 +64,9 @@ def test_the_table_measures_every_file_against_the_first(exported_digits):
     from dlkit.deploy import format_table, measure_files
 
     paths = [exported_digits.files[("keras", "float32")], exported_digits.files[("litert", "int8")]]
-    rows = measure_files(paths, exported_digits.x_test, exported_digits.y_test, latency_calls=5, throughput_batches=1)
+    rows = measure_files(
+        paths, exported_digits.x_test, exported_digits.y_test, latency_calls=5, throughput_batches=1
+    )
     assert [row.name for row in rows] == ["Keras (.keras) float32", "LiteRT (.tflite) int8"]
     assert rows[0].accuracy > 0.9 and rows[0].accuracy_change == 0
     assert rows[1].accuracy_change == pytest.approx(rows[1].accuracy - rows[0].accuracy)
@@ -77,8 +79,13 @@ def test_the_table_measures_every_file_against_the_first(exported_digits):
 def test_int8_is_skipped_without_a_representative_dataset(exported_digits, tmp_path):
     from dlkit.deploy import EXPORTS, export_model
 
-    written = export_model(exported_digits.model, tmp_path, DIGIT_CARD, representative=None,
-                           exports=[e for e in EXPORTS if e.format == "litert"])
+    written = export_model(
+        exported_digits.model,
+        tmp_path,
+        DIGIT_CARD,
+        representative=None,
+        exports=[e for e in EXPORTS if e.format == "litert"],
+    )
     assert [item.export.quantization for item in written] == ["float32", "float16", "dynamic int8"]
 
 

@@ -13,9 +13,8 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from deploy_models import require_deploy
+from PIL import Image
 
 httpx = pytest.importorskip("httpx")
 
@@ -43,7 +42,9 @@ def client(service):
 
 
 def assert_still_serving(client, exported_digits):
-    answer = client.post("/predict", files={"file": ("seven.png", png_of(exported_digits.x_test[0]), "image/png")})
+    answer = client.post(
+        "/predict", files={"file": ("seven.png", png_of(exported_digits.x_test[0]), "image/png")}
+    )
     assert answer.status_code == 200
     assert answer.json()["predictions"][0]["label"] == str(exported_digits.y_test[0])
 
@@ -98,29 +99,72 @@ def bad_requests(exported_digits):
             yield bytes(50_000)
 
     return {
-        "not an image, as a file": ({"files": {"file": ("notes.png", b"hello world", "image/png")}}, 400, "notes.png"),
-        "not an image, raw": ({"content": b"hello", "headers": {"content-type": "image/png"}}, 400, "not a picture"),
-        "a truncated PNG": ({"files": {"file": ("cut.png", png[: len(png) // 2], "image/png")}}, 400, "truncated"),
-        "a truncated JPEG": ({"content": png_of(exported_digits.x_test[0], 200, "JPEG")[:600],
-                              "headers": {"content-type": "image/jpeg"}}, 400, "truncated"),
-        "a blank drawing": ({"files": {"file": ("blank.png", png_of(np.zeros((28, 28, 1))), "image/png")}}, 422,
-                            "blank"),
+        "not an image, as a file": (
+            {"files": {"file": ("notes.png", b"hello world", "image/png")}},
+            400,
+            "notes.png",
+        ),
+        "not an image, raw": (
+            {"content": b"hello", "headers": {"content-type": "image/png"}},
+            400,
+            "not a picture",
+        ),
+        "a truncated PNG": (
+            {"files": {"file": ("cut.png", png[: len(png) // 2], "image/png")}},
+            400,
+            "truncated",
+        ),
+        "a truncated JPEG": (
+            {
+                "content": png_of(exported_digits.x_test[0], 200, "JPEG")[:600],
+                "headers": {"content-type": "image/jpeg"},
+            },
+            400,
+            "truncated",
+        ),
+        "a blank drawing": (
+            {"files": {"file": ("blank.png", png_of(np.zeros((28, 28, 1))), "image/png")}},
+            422,
+            "blank",
+        ),
         "the wrong shape": ({"json": [[1.0, 2.0], [3.0, 4.0]]}, 422, "wrong shape"),
         "a ragged array": ({"json": [[1.0, 2.0], [3.0]]}, 422, "ragged"),
         "JSON that is not an array": ({"json": {"pixels": [1, 2]}}, 422, "JSON dict"),
-        "broken JSON": ({"content": b"[1, 2", "headers": {"content-type": "application/json"}}, 400, "not valid JSON"),
+        "broken JSON": (
+            {"content": b"[1, 2", "headers": {"content-type": "application/json"}},
+            400,
+            "not valid JSON",
+        ),
         "an empty body": ({"content": b"", "headers": {"content-type": "image/png"}}, 400, "empty"),
         "an empty file": ({"files": {"file": ("empty.png", b"", "image/png")}}, 400, "empty"),
         "no content type": ({"content": png}, 415, "no content type"),
-        "a wrong content type": ({"content": png, "headers": {"content-type": "text/plain"}}, 415, "text/plain"),
+        "a wrong content type": (
+            {"content": png, "headers": {"content-type": "text/plain"}},
+            415,
+            "text/plain",
+        ),
         "XML": ({"content": b"<a/>", "headers": {"content-type": "application/xml"}}, 415, "application/xml"),
-        "a form without 'file'": ({"files": {"picture": ("d.png", png, "image/png")}}, 400, "no form field named 'file'"),
+        "a form without 'file'": (
+            {"files": {"picture": ("d.png", png, "image/png")}},
+            400,
+            "no form field named 'file'",
+        ),
         "text in 'file'": ({"data": {"file": "hello"}, "files": {"other": ("x", b"x")}}, 400, "holds text"),
-        "multipart without a boundary": ({"content": b"--x\r\n", "headers": {"content-type": "multipart/form-data"}},
-                                         400, "multipart"),
-        "an upload over the limit": ({"content": too_big, "headers": {"content-type": "image/png"}}, 413, "limit"),
-        "a chunked upload over the limit": ({"content": chunks(), "headers": {"content-type": "image/png"}}, 413,
-                                            "limit"),
+        "multipart without a boundary": (
+            {"content": b"--x\r\n", "headers": {"content-type": "multipart/form-data"}},
+            400,
+            "multipart",
+        ),
+        "an upload over the limit": (
+            {"content": too_big, "headers": {"content-type": "image/png"}},
+            413,
+            "limit",
+        ),
+        "a chunked upload over the limit": (
+            {"content": chunks(), "headers": {"content-type": "image/png"}},
+            413,
+            "limit",
+        ),
     }
 
 
@@ -173,7 +217,10 @@ def test_dlkit_serve_from_the_command_line_serves_until_interrupted(exported_dig
     model = exported_digits.files[("keras", "float32")]
     process = subprocess.Popen(
         [sys.executable, "-m", "dlkit.instructor.cli", "serve", str(model), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     try:
         deadline = time.monotonic() + 120
@@ -185,8 +232,10 @@ def test_dlkit_serve_from_the_command_line_serves_until_interrupted(exported_dig
                 pass
             assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
             time.sleep(0.5)
-        answer = httpx.post(f"http://127.0.0.1:{port}/predict",
-                            files={"file": ("d.png", png_of(exported_digits.x_test[0]), "image/png")})
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/predict",
+            files={"file": ("d.png", png_of(exported_digits.x_test[0]), "image/png")},
+        )
         assert answer.json()["predictions"][0]["label"] == str(exported_digits.y_test[0])
         assert "text/html" in httpx.get(f"http://127.0.0.1:{port}/").headers["content-type"]
     finally:
@@ -205,13 +254,20 @@ def test_dlkit_serve_refuses_what_it_cannot_serve_in_one_line(tmp_path, exported
     cases = [
         ([str(tmp_path / "notes.txt")], "not a model file dlkit knows"),
         ([str(tmp_path / "missing.tflite")], "no such file"),
-        ([str(exported_digits.files[("onnx", "float32")]), "--port", str(busy.getsockname()[1])], "is in use"),
+        (
+            [str(exported_digits.files[("onnx", "float32")]), "--port", str(busy.getsockname()[1])],
+            "is in use",
+        ),
     ]
     try:
         for arguments, reason in cases:
-            result = subprocess.run([sys.executable, "-m", "dlkit.instructor.cli", "serve", *arguments],
-                                    capture_output=True, text=True, timeout=120,
-                                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+            result = subprocess.run(
+                [sys.executable, "-m", "dlkit.instructor.cli", "serve", *arguments],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            )
             assert result.returncode == 1 and reason in result.stderr, result.stderr
             assert "Traceback" not in result.stderr
     finally:

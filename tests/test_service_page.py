@@ -14,8 +14,15 @@ import pytest
 from PIL import Image
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium() -> str:
@@ -83,18 +90,25 @@ def test_a_digit_drawn_on_the_canvas_is_read_and_shown_as_bars(browser, digit_se
 
     page.click("#clear")
     assert page.locator("#answer").inner_text() == ""
-    ring = [(140 + 60 * math.sin(t / 20 * 2 * math.pi), 140 - 85 * math.cos(t / 20 * 2 * math.pi)) for t in range(21)]
+    ring = [
+        (140 + 60 * math.sin(t / 20 * 2 * math.pi), 140 - 85 * math.cos(t / 20 * 2 * math.pi))
+        for t in range(21)
+    ]
     assert answer_to(page, lambda: draw(page, ring)) == "0"  # a ring
     assert all(url.startswith(digit_service.url) or url.startswith("blob:") for url in requested), requested
     page.close()
 
 
-def test_a_picture_chosen_in_the_page_is_sent_and_a_bad_file_is_explained(browser, digit_service, exported_digits, tmp_path):
+def test_a_picture_chosen_in_the_page_is_sent_and_a_bad_file_is_explained(
+    browser, digit_service, exported_digits, tmp_path
+):
     digit = (exported_digits.x_test[5, :, :, 0] * 255).astype("uint8")
     picture = tmp_path / "my_digit.png"
     Image.fromarray(digit).resize((112, 112)).save(picture)
     page, _ = open_page(browser, digit_service.url)
-    assert answer_to(page, lambda: page.set_input_files("#file", str(picture))) == str(exported_digits.y_test[5])
+    assert answer_to(page, lambda: page.set_input_files("#file", str(picture))) == str(
+        exported_digits.y_test[5]
+    )
 
     not_a_picture = tmp_path / "holiday.png"
     not_a_picture.write_text("this is not a picture")
@@ -115,9 +129,17 @@ def test_a_photo_model_shows_a_drop_zone_and_its_own_class_names(browser, tmp_pa
     from dlkit.deploy import ServingCard, export_model, find_export, start_service
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(32, 32, 3)), keras.layers.Rescaling(1 / 255),
-                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
-    card = ServingCard("colours", ("red thing", "green thing", "blue thing"), (32, 32, 3), "photo", pixel_scale=255.0)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(32, 32, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    card = ServingCard(
+        "colours", ("red thing", "green thing", "blue thing"), (32, 32, 3), "photo", pixel_scale=255.0
+    )
     (exported,) = export_model(model, tmp_path, card, exports=[find_export("keras")])
     photo = tmp_path / "IMG_2041.jpg"
     Image.fromarray(np.full((480, 640, 3), (200, 40, 40), np.uint8)).save(photo)

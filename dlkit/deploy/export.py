@@ -107,13 +107,16 @@ def _quiet() -> Iterator[None]:
         tensorflow_log.setLevel(level)
 
 
+# Paths go to Keras as strings: Keras 3.13's LiteRT export takes nothing else.
+
+
 def _save_keras(model, path: Path, representative) -> None:
-    model.save(path)
+    model.save(str(path))
 
 
 def _saved_model(model, path: Path, representative) -> None:
     with _quiet():
-        model.export(path, format="tf_saved_model", verbose=False)
+        model.export(str(path), format="tf_saved_model", verbose=False)
 
 
 def _litert(**options):
@@ -125,7 +128,7 @@ def _litert(**options):
             settings.pop("calibrate")
             settings["representative_dataset"] = _calibration(representative)
         with _quiet():
-            model.export(path, format="litert", verbose=False, **settings)
+            model.export(str(path), format="litert", verbose=False, **settings)
 
     return write
 
@@ -143,7 +146,7 @@ def _calibration(representative: np.ndarray):
 
 def _onnx(model, path: Path, representative) -> None:
     with _quiet():
-        model.export(path, format="onnx", verbose=False)
+        model.export(str(path), format="onnx", verbose=False)
 
 
 def _onnx_dynamic_int8(model, path: Path, representative) -> None:
@@ -152,7 +155,8 @@ def _onnx_dynamic_int8(model, path: Path, representative) -> None:
     float_path = path.with_name(path.stem + "_float32_source.onnx")
     try:
         _onnx(model, float_path, representative)
-        quantize_dynamic(float_path, path, weight_type=QuantType.QInt8)
+        # uint8 weights: ONNX Runtime before 1.3x has no ConvInteger kernel for int8 weights.
+        quantize_dynamic(str(float_path), str(path), weight_type=QuantType.QUInt8)
     finally:
         float_path.unlink(missing_ok=True)
 

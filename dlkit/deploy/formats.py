@@ -49,7 +49,8 @@ EXPORTS = (
     Export("litert", "int8", ".tflite", "LiteRT",
            "weights and activations int8, ranges from a representative dataset; int8 in and out"),
     Export("onnx", "float32", ".onnx", "ONNX Runtime", "the forward pass as an ONNX graph"),
-    Export("onnx", "dynamic int8", ".onnx", "ONNX Runtime", "ONNX Runtime's dynamic int8 quantization"),
+    Export("onnx", "dynamic int8", ".onnx", "ONNX Runtime",
+           "ONNX Runtime's dynamic quantization: 8-bit weights, activations quantized on the fly"),
 )  # fmt: skip
 
 

@@ -96,10 +96,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.report:
         page = write_report(results, args.report.resolve(), describe_machine(), args.profile)
         print(f"\nRehearsal report: {page}")
-    failed = [r.name for r in results if r.status != "ok"]
+    failed = [r.name for r in results if r.status.startswith("failed")]
+    skipped = [r.name for r in results if r.status.startswith("skipped")]
     print(
-        f"\n{len(results) - len(failed)} of {len(results)} labs ran cleanly."
+        f"\n{len(results) - len(failed) - len(skipped)} of {len(results)} labs ran cleanly."
         + (f" Failed: {', '.join(failed)}." if failed else "")
+        + (f" Skipped: {', '.join(skipped)} (see its status)." if skipped else "")
     )
     return 1 if failed else 0
 

@@ -30,7 +30,7 @@ class LabResult:
     """The outcome of running one lab."""
 
     name: str
-    status: str  # "ok" or "failed: <first line of the error>"
+    status: str  # "ok", "failed: <first line of the error>" or "skipped: <why>"
     seconds: float
     headlines: dict[str, str] = field(default_factory=dict)
     notebook: Path | None = None
@@ -183,6 +183,15 @@ def run_lab(notebook_path: Path, out: Path, profile: str | None = None) -> LabRe
     return LabResult(name, status, seconds, headlines, executed, figures, peak)
 
 
+def cannot_run(lab: Path) -> str | None:
+    """Why this Python cannot run ``lab`` (lab 05 needs the deploy extra), or None."""
+    if lab.name.startswith("05_"):
+        from dlkit.deploy.requirements import missing_for_deploy
+
+        return missing_for_deploy()
+    return None
+
+
 def run_demo(
     out: Path,
     labs: list[Path],
@@ -199,7 +208,8 @@ def run_demo(
     with mock.patch.dict(os.environ, settings):
         for number, lab in enumerate(labs, start=1):
             progress(f"[{number}/{len(labs)}] {lab.stem} ...")
-            result = run_lab(lab, out, profile)
+            unable = cannot_run(lab)
+            result = LabResult(lab.stem, f"skipped: {unable}", 0.0) if unable else run_lab(lab, out, profile)
             progress(f"[{number}/{len(labs)}] {lab.stem}: {result.status} in {result.seconds:.1f} s")
             results.append(result)
     return results

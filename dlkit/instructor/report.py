@@ -28,6 +28,7 @@ h1 { margin-bottom: 0.2rem; } .muted { color: #666; }
 table { border-collapse: collapse; margin: 1rem 0; } td, th { padding: 0.3rem 0.8rem; text-align: left; }
 tr:nth-child(even) { background: #f4f4f4; } th { border-bottom: 2px solid #999; }
 .ok { color: #176f2c; font-weight: bold; } .failed { color: #b00020; font-weight: bold; }
+.skipped { color: #8a5a00; font-weight: bold; }
 .banner { padding: 0.8rem 1rem; border-radius: 6px; font-size: 1.2rem; }
 .banner.ok { background: #e3f4e6; } .banner.failed { background: #fde7ea; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; }
@@ -77,7 +78,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _status(result: LabResult) -> str:
-    css = "ok" if result.status == "ok" else "failed"
+    css = result.status.split(":")[0] if result.status.startswith(("failed", "skipped")) else "ok"
     return f'<span class="{css}">{_escape(result.status)}</span>'
 
 
@@ -118,11 +119,14 @@ def _lab_section(result: LabResult) -> str:
 
 def render_report(results: list[LabResult], machine: Machine, profile: str, when: datetime.datetime) -> str:
     """The whole page as a string."""
-    failed = [r.name for r in results if r.status != "ok"]
+    failed = [r.name for r in results if r.status.startswith("failed")]
+    skipped = [r.name for r in results if r.status.startswith("skipped")]
     total = sum(r.seconds for r in results)
     verdict = (
-        f"{len(results) - len(failed)} of {len(results)} labs ran cleanly in {format_seconds(total)}"
+        f"{len(results) - len(failed) - len(skipped)} of {len(results)} labs ran cleanly "
+        f"in {format_seconds(total)}"
         + (f"; failed: {', '.join(failed)}" if failed else "")
+        + (f"; skipped: {', '.join(skipped)}" if skipped else "")
     )
     summary_rows = [
         [f'<a href="#{_escape(r.name)}">{_escape(r.name)}</a>', _status(r), format_seconds(r.seconds),

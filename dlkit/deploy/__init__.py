@@ -17,6 +17,7 @@ from dlkit.deploy.export import ExportedFile, export_model, file_size
 from dlkit.deploy.formats import EXPORTS, Export, find_export
 from dlkit.deploy.measure import FileMeasurement, format_table, measure_file, measure_files
 from dlkit.deploy.predictors import ModelLoadError, Predictor, load_predictor
+from dlkit.deploy.server import RunningService, serve_forever, start_service
 
 __all__ = [
     "EXPORTS",
@@ -40,11 +41,3 @@ __all__ = [
     "write_card",
 ]
 
-
-def __getattr__(name: str):
-    # The service needs FastAPI and uvicorn; exporting and measuring do not.
-    if name in ("RunningService", "serve_forever", "start_service"):
-        from dlkit.deploy import server
-
-        return getattr(server, name)
-    raise AttributeError(f"module 'dlkit.deploy' has no attribute {name!r}")

@@ -13,15 +13,14 @@ import threading
 import time
 from pathlib import Path
 
-import uvicorn
-
 from dlkit.deploy.predictors import Predictor, load_predictor
-from dlkit.deploy.service import DEFAULT_MAX_UPLOAD_BYTES, create_app
+from dlkit.deploy.requirements import INSTALL_HINT
 from dlkit.errors import DlkitError
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "serve_forever", "start_service", "startup_line"]
 
 DEFAULT_HOST = "127.0.0.1"
+DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
 DEFAULT_PORT = 8000
 START_TIMEOUT_SECONDS = 30
 
@@ -43,9 +42,16 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(predictor: Predictor, max_upload_bytes: int) -> uvicorn.Config:
+def _server(predictor: Predictor, max_upload_bytes: int):
+    """A uvicorn server for the service (FastAPI and uvicorn come with the deploy extra)."""
+    try:
+        import uvicorn
+
+        from dlkit.deploy.service import create_app
+    except ImportError as error:
+        raise DlkitError(f"serving needs {error.name}, which is not installed: {INSTALL_HINT}") from None
     app = create_app(predictor, max_upload_bytes=max_upload_bytes)
-    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
 
 
 def is_loopback(host: str) -> bool:
@@ -74,10 +80,10 @@ class RunningService:
 
     def __init__(self, predictor: Predictor, host: str, port: int, max_upload_bytes: int):
         self.predictor = predictor
+        self._server = _server(predictor, max_upload_bytes)
         self._socket = _bind(host, port)
         self.host = host
         self.port = self._socket.getsockname()[1]
-        self._server = uvicorn.Server(_config(predictor, max_upload_bytes))
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._socket]},
@@ -156,10 +162,11 @@ def serve_forever(
 ) -> None:
     """Serve ``model`` until Ctrl+C (``dlkit serve``)."""
     predictor = load_predictor(model)
+    server = _server(predictor, max_upload_bytes)
     sock = _bind(host, port)
     print(startup_line(predictor, host, port), flush=True)
     try:
-        uvicorn.Server(_config(predictor, max_upload_bytes)).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn shuts down cleanly on Ctrl+C, then passes the signal on
         pass
     finally:

@@ -27,10 +27,10 @@ from dlkit import __version__
 from dlkit.deploy.formats import FORMAT_NAMES
 from dlkit.deploy.inputs import BadRequest, array_to_inputs, picture_to_input
 from dlkit.deploy.predictors import Predictor
+from dlkit.deploy.server import DEFAULT_MAX_UPLOAD_BYTES
 
-__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "DEFAULT_TOP_K", "create_app"]
+__all__ = ["DEFAULT_TOP_K", "create_app"]
 
-DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
 DEFAULT_TOP_K = 5
 HOW_TO_SEND = (
     "send a picture as the form field 'file' (curl -F file=@digit.png), an image/* body, or a JSON array"

@@ -122,14 +122,9 @@ def cmd_ponies(args: argparse.Namespace) -> int:
     return 0
 
 
-DEPLOY_EXTRA_HELP = "dlkit serve needs the deploy extra: pip install \"dlkit[deploy]\""
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from dlkit.deploy.server import serve_forever
-    except ImportError as error:
-        raise DlkitError(f"{DEPLOY_EXTRA_HELP} ({error.name} is missing)") from None
+    from dlkit.deploy.server import serve_forever  # says what to install when the deploy extra is missing
+
     if args.max_upload_mb <= 0:
         raise DlkitError("--max-upload-mb must be more than 0")
     max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)

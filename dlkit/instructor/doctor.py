@@ -198,6 +198,15 @@ def runtime_checks(
     return checks
 
 
+def deploy_check() -> Check:
+    """Whether lab 05 and ``dlkit serve`` can run here (the deploy extra). Not broken without it:
+    labs 00-04 do not need it."""
+    from dlkit.deploy.requirements import missing_for_deploy
+
+    missing = missing_for_deploy()
+    return Check("Lab 05, dlkit serve", missing or "ready (LiteRT, ONNX Runtime, FastAPI and uvicorn)")
+
+
 def run_checks() -> list[Check]:
     """Every check, in the order the report prints them."""
     return [
@@ -207,6 +216,7 @@ def run_checks() -> list[Check]:
         embedded_data_check(),
         *registry_checks(),
         offline_summary(),
+        deploy_check(),
         *runtime_checks(),
     ]
 

@@ -211,6 +211,37 @@ def test_bytes_that_are_not_a_whole_picture_are_refused_by_name(data, name, stat
     assert caught.value.status == status and reason in caught.value.reason and name in caught.value.reason
 
 
+def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded():
+    huge = png_bytes(Image.new("1", (9000, 8000)))  # about 10 kB of PNG, 72 megapixels
+    assert len(huge) < 100_000
+    with pytest.raises(BadRequest) as caught:
+        picture_to_input(huge, "bomb.png", PHOTO_CARD)
+    assert caught.value.status == 400 and "too large: 9000x8000" in caught.value.reason
+
+
+def test_what_lab_05_needs_is_named_when_it_is_missing(monkeypatch):
+    from dlkit.deploy import requirements
+
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert "exports through TensorFlow" in requirements.missing_for_deploy()
+    monkeypatch.setattr(requirements, "DEPLOY_MODULES", ("no_such_runtime_module",))
+    assert 'pip install "dlkit[deploy]"' in requirements.missing_for_deploy()
+
+
+def test_the_demo_lists_lab_05_as_skipped_with_the_reason_where_it_cannot_run(monkeypatch, tmp_path, capsys):
+    from dlkit.deploy import requirements
+    from dlkit.instructor.cli import main
+
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    (labs / "05_deploy.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    monkeypatch.setattr(requirements, "DEPLOY_MODULES", ("no_such_runtime_module",))
+    assert main(["demo", "--labs", str(labs), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped: the deploy extra is not installed (no_such_runtime_module missing)" in printed
+    assert "0 of 1 labs ran cleanly. Skipped: 05_deploy" in printed
+
+
 def test_json_arrays_must_match_the_input_shape():
     one, batched = array_to_inputs(np.zeros((28, 28, 1)).tolist(), DIGIT_CARD)
     assert one.shape == (1, 28, 28, 1) and not batched

@@ -65,6 +65,7 @@ MODE_NAMES = {  # Pillow's modes, as the report names them
 }  # fmt: skip
 
 
+UPLOAD_MAX_PIXELS = 64_000_000  # a 48-megapixel phone photo passes
 UPLOAD_NOT_A_PICTURE = "not a picture Pillow can read (JPEG, PNG, HEIC, WebP, ... are): send a picture file"
 
 
@@ -122,17 +123,19 @@ def read_image(path: str | Path, reduce_to: tuple[int, int] | None = None) -> Pi
     return _decode(path, path, reduce_to)
 
 
-def read_image_bytes(data: bytes, name: str = "upload") -> Picture:
+def read_image_bytes(data: bytes, name: str = "upload", reduce_to: tuple[int, int] | None = None) -> Picture:
     """Read a picture that arrived as bytes (an upload to ``dlkit serve``) exactly as
-    ``read_image`` reads a file: the same formats, checks and conversions.
+    ``read_image`` reads a file: the same formats, checks and conversions. A picture of more than
+    ``UPLOAD_MAX_PIXELS`` is refused before it is decoded: a few kilobytes of PNG can unpack into
+    gigabytes, and a service must not let one request take its memory.
 
     Raises:
-        UnreadableImage: empty, truncated or not a picture; ``name`` stands for the file in the
-            message.
+        UnreadableImage: empty, truncated, too large or not a picture; ``name`` stands for the
+            file in the message.
     """
     if not data:
         raise UnreadableImage(Path(name), "an empty file (0 bytes): send the picture itself")
-    return _decode(io.BytesIO(data), Path(name), None, upload=True)
+    return _decode(io.BytesIO(data), Path(name), reduce_to, upload=True)
 
 
 def _decode(
@@ -140,6 +143,9 @@ def _decode(
 ) -> Picture:
     try:
         with Image.open(source) as image:
+            if upload and image.width * image.height > UPLOAD_MAX_PIXELS:
+                raise UnreadableImage(path, f"too large: {image.width}x{image.height} pixels; send a picture "
+                                            f"under {UPLOAD_MAX_PIXELS // 1_000_000} megapixels")
             if reduce_to and image.format == "JPEG":
                 side = 2 * max(reduce_to)  # square: the picture may still be turned by 90 degrees
                 image.draft("RGB", (side, side))

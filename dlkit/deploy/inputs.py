@@ -43,7 +43,8 @@ def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndar
     if card.input_kind == "values":
         raise BadRequest(415, "this model takes numbers, not pictures: send a JSON array")
     try:
-        picture = read_image_bytes(data, name)
+        reduce_to = tuple(card.input_shape[:2]) if card.input_kind == "photo" else None  # JPEG draft decode
+        picture = read_image_bytes(data, name, reduce_to=reduce_to)
     except UnreadableImage as error:
         raise BadRequest(400, f"{name}: {error.reason}") from None
     changes = list(picture.changes)

@@ -102,3 +102,24 @@ def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_pat
     again = subprocess.run([python, "-c", NO_PIP + cell], env=environment, capture_output=True, text=True,
                            timeout=300, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]  # second run: installed, pip not called
+
+
+RECORD_PIP = """
+import subprocess, importlib.util
+_find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *a: None if name == "ai_edge_litert" else _find_spec(name, *a)
+def record_pip(command, *args, **kwargs):
+    print("PIP:", " ".join(map(str, command)))
+    raise SystemExit(0)
+subprocess.run = record_pip
+"""
+
+
+def test_lab_05_installs_dlkit_with_its_deploy_extra_where_the_runtimes_are_missing():
+    lab05 = next(lab for lab in LABS if lab.name.startswith("05_"))
+    result = subprocess.run([sys.executable, "-c", RECORD_PIP + install_cell(lab05)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"dlkit[deploy] @ git+{colab_links.repository()}@v{VERSION}" in result.stdout
+    for lab in LABS:  # the other labs ask for dlkit alone
+        assert ("dlkit[deploy]" in install_cell(lab)) == lab.name.startswith("05_")

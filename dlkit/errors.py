@@ -39,3 +39,11 @@ class WeightsUnavailable(FileUnavailable):
 
 class CacheNotWritable(DlkitError):
     """dlkit's cache folder cannot be created or written to."""
+
+
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of ``error``'s message (its type's name if it has none), at most ``limit``
+    characters: what a one-line error message quotes from a library's exception."""
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -29,7 +29,13 @@ from dlkit.data import locations
 from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile, get_entry
 from dlkit.data.search import DLKIT_CACHE, search
 from dlkit.data.verify import describe_size, identify
-from dlkit.errors import DatasetUnavailable, FileUnavailable, VerificationError, WeightsUnavailable
+from dlkit.errors import (
+    DatasetUnavailable,
+    FileUnavailable,
+    VerificationError,
+    WeightsUnavailable,
+    first_line,
+)
 
 DOWNLOAD_TIMEOUT_SECONDS = 30
 LOCK_TIMEOUT_SECONDS = 30 * 60
@@ -218,5 +224,4 @@ def unavailable_message(entry: RegistryEntry, file: RegistryFile, reason: str) -
 
 
 def _short(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text if len(text) < 200 else text[:197] + "..."
+    return first_line(error)

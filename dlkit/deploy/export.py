@@ -22,7 +22,7 @@ import numpy as np
 
 from dlkit.deploy.card import ServingCard, write_card
 from dlkit.deploy.formats import EXPORTS, Export
-from dlkit.errors import DlkitError
+from dlkit.errors import DlkitError, first_line
 
 __all__ = ["ExportedFile", "export_model", "file_size"]
 
@@ -80,7 +80,7 @@ def export_model(
         except DlkitError:
             raise
         except Exception as error:  # the converters raise many types; the user needs which and why
-            reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+            reason = first_line(error)
             raise DlkitError(f"exporting {card.name} as {export.label} failed: {reason}") from error
         write_card(path, card.for_file(export.format, export.quantization))
         written.append(ExportedFile(path, export))

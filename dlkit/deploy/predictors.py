@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from dlkit.deploy.card import ServingCard, read_card
-from dlkit.errors import DlkitError
+from dlkit.errors import DlkitError, first_line
 
 __all__ = ["ModelLoadError", "Predictor", "load_predictor", "SUPPORTED_FILES"]
 
@@ -102,8 +102,7 @@ def _keras_reason(error: Exception) -> str:
             "refused: the file holds Python code (e.g. a Lambda layer), which Keras' safe mode does "
             "not run; serve a model without it, or an exported .tflite/.onnx/SavedModel"
         )
-    first = text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
-    return f"not a Keras model Keras can load ({first})"
+    return f"not a Keras model Keras can load ({first_line(error)})"
 
 
 class SavedModelPredictor(Predictor):
@@ -116,8 +115,8 @@ class SavedModelPredictor(Predictor):
             loaded = tf.saved_model.load(str(path))
             self._function = loaded.signatures["serving_default"]
         except Exception as error:
-            first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-            raise ModelLoadError(f"{path}: not a SavedModel with a serving signature ({first})") from None
+            reason = first_line(error)
+            raise ModelLoadError(f"{path}: not a SavedModel with a serving signature ({reason})") from None
         self._loaded = loaded  # keeps the variables alive
         ((self._input_name, spec),) = self._function.structured_input_signature[1].items()
         self._tf = tf
@@ -138,8 +137,8 @@ class LiteRTPredictor(Predictor):
             self._interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count())
             self._interpreter.allocate_tensors()
         except Exception as error:
-            first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-            raise ModelLoadError(f"{path}: not a LiteRT model LiteRT can load ({first})") from None
+            reason = first_line(error)
+            raise ModelLoadError(f"{path}: not a LiteRT model LiteRT can load ({reason})") from None
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self._batch = int(self._input["shape"][0])
@@ -185,8 +184,8 @@ class OnnxPredictor(Predictor):
         try:
             self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         except Exception as error:
-            first = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-            raise ModelLoadError(f"{path}: not an ONNX model ONNX Runtime can load ({first})") from None
+            reason = first_line(error)
+            raise ModelLoadError(f"{path}: not an ONNX model ONNX Runtime can load ({reason})") from None
         model_input = self._session.get_inputs()[0]
         self._input_name = model_input.name
         super().__init__(path, tuple(int(size) for size in model_input.shape[1:]), card)

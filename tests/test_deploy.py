@@ -222,8 +222,14 @@ def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded():
 def test_what_lab_05_needs_is_named_when_it_is_missing(monkeypatch):
     from dlkit.deploy import requirements
 
+    monkeypatch.setattr(requirements, "DEPLOY_MODULES", ("json",))  # present everywhere
+    monkeypatch.setattr(requirements, "MIN_KERAS", (3, 0))
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     assert "exports through TensorFlow" in requirements.missing_for_deploy()
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    assert requirements.missing_for_deploy() is None
+    monkeypatch.setattr(requirements, "MIN_KERAS", (99, 0))
+    assert "cannot export LiteRT files" in requirements.missing_for_deploy()
     monkeypatch.setattr(requirements, "DEPLOY_MODULES", ("no_such_runtime_module",))
     assert 'pip install "dlkit[deploy]"' in requirements.missing_for_deploy()
 

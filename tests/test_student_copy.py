@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from dlkit.course import check
 from dlkit.instructor.cli import main
-from dlkit.instructor.demo import find_labs
+from dlkit.instructor.demo import cannot_run, find_labs
 from dlkit.instructor.student_copy import SolutionMarkupError, student_notebook, student_source
 
 SOLVED = '''\
@@ -102,6 +102,8 @@ def test_every_lab_ends_with_two_to_four_exercises_whose_answers_stay_out_of_the
 
 @pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)
 def test_every_student_copy_runs_and_every_checker_says_not_yet(lab, tmp_path, monkeypatch, capsys):
+    if reason := cannot_run(lab):  # lab 05 without the deploy extra (the oldest set, Python 3.10)
+        pytest.skip(f"{lab.stem}: {reason}")
     monkeypatch.setenv("DLKIT_PROFILE", "quick")  # what a rehearsal of the student copy runs
     monkeypatch.setenv("DLKIT_OFFLINE", "1")
     out = tmp_path / "students"

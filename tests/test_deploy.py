@@ -186,6 +186,15 @@ def test_dark_ink_on_white_paper_is_inverted_and_a_blank_picture_is_refused():
     assert caught.value.status == 422 and "blank" in caught.value.reason
 
 
+def test_ink_on_a_transparent_background_is_read_as_ink_on_paper():
+    drawing = Image.new("RGBA", (200, 200), (0, 0, 0, 0))  # what drawing apps export: black, invisible
+    ImageDraw.Draw(drawing).line([(90, 30), (100, 170)], fill=(0, 0, 0, 255), width=14)
+    digit_input, changes = picture_to_input(png_bytes(drawing), "drawn.png", DIGIT_CARD)
+    assert "transparent parts laid on a background" in changes and "inverted (dark on light)" in changes
+    row, column = centre_of_mass(digit_input[0, ..., 0])
+    assert digit_input.max() == 1.0 and abs(row - 14) < 1.5 and abs(column - 14) < 1.5
+
+
 def test_uploaded_pictures_become_the_inputs_the_card_describes():
     digit_input, _ = picture_to_input(png_bytes(drawn_one()), "one.png", DIGIT_CARD)
     assert digit_input.shape == (1, 28, 28, 1) and 0 <= digit_input.min() and digit_input.max() <= 1.0

@@ -123,11 +123,19 @@ def read_image(path: str | Path, reduce_to: tuple[int, int] | None = None) -> Pi
     return _decode(path, path, reduce_to)
 
 
-def read_image_bytes(data: bytes, name: str = "upload", reduce_to: tuple[int, int] | None = None) -> Picture:
+def read_image_bytes(
+    data: bytes,
+    name: str = "upload",
+    reduce_to: tuple[int, int] | None = None,
+    background: tuple[int, int, int] | None = None,
+) -> Picture:
     """Read a picture that arrived as bytes (an upload to ``dlkit serve``) exactly as
     ``read_image`` reads a file: the same formats, checks and conversions. A picture of more than
     ``UPLOAD_MAX_PIXELS`` is refused before it is decoded: a few kilobytes of PNG can unpack into
     gigabytes, and a service must not let one request take its memory.
+
+    ``background`` (an RGB colour) is laid under transparent pixels instead of dropping the
+    transparency: a digit drawn in black on a transparent background then stays visible on white.
 
     Raises:
         UnreadableImage: empty, truncated, too large or not a picture; ``name`` stands for the
@@ -135,11 +143,15 @@ def read_image_bytes(data: bytes, name: str = "upload", reduce_to: tuple[int, in
     """
     if not data:
         raise UnreadableImage(Path(name), "an empty file (0 bytes): send the picture itself")
-    return _decode(io.BytesIO(data), Path(name), reduce_to, upload=True)
+    return _decode(io.BytesIO(data), Path(name), reduce_to, upload=True, background=background)
 
 
 def _decode(
-    source: Path | io.BytesIO, path: Path, reduce_to: tuple[int, int] | None, upload: bool = False
+    source: Path | io.BytesIO,
+    path: Path,
+    reduce_to: tuple[int, int] | None,
+    upload: bool = False,
+    background: tuple[int, int, int] | None = None,
 ) -> Picture:
     try:
         with Image.open(source) as image:
@@ -152,6 +164,9 @@ def _decode(
             image.load()  # a full decode: a truncated file fails here, not later during training
             file_format = image.format or "unknown"
             upright, changes = _upright(image)
+            if background is not None and _has_transparency(upright):
+                upright = _over(upright, background)
+                changes.append("transparent parts laid on a background")
             pixels, converted = _to_rgb8(upright)
     except UnidentifiedImageError:
         reason = UPLOAD_NOT_A_PICTURE if upload else _unidentified_reason(path)
@@ -197,6 +212,17 @@ def _upright(image: Image.Image) -> tuple[Image.Image, list[str]]:
     except Exception:  # EXIF parsers fail in many ways on odd files; the pixels are still fine
         return image, ["EXIF data unreadable: used as stored, not turned"]
     return upright, [f"turned upright (EXIF orientation {orientation})"] if orientation not in (0, 1) else []
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _over(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """``image`` composited over a plain ``background``, as an RGB picture."""
+    layer = image.convert("RGBA")
+    base = Image.new("RGBA", layer.size, (*background, 255))
+    return Image.alpha_composite(base, layer).convert("RGB")
 
 
 def _to_rgb8(image: Image.Image) -> tuple[np.ndarray, list[str]]:

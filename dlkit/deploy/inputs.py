@@ -44,7 +44,8 @@ def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndar
         raise BadRequest(415, "this model takes numbers, not pictures: send a JSON array")
     try:
         reduce_to = tuple(card.input_shape[:2]) if card.input_kind == "photo" else None  # JPEG draft decode
-        picture = read_image_bytes(data, name, reduce_to=reduce_to)
+        paper = (255, 255, 255) if card.input_kind == "digit" else None  # ink on a transparent layer
+        picture = read_image_bytes(data, name, reduce_to=reduce_to, background=paper)
     except UnreadableImage as error:
         raise BadRequest(400, f"{name}: {error.reason}") from None
     changes = list(picture.changes)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +19,20 @@ import pytest
 from dlkit.data import registry as registry_module
 from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 UNREACHABLE_URL = "http://127.0.0.1:9/mnist.npz"  # the discard port: connection refused at once
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
+
+
+def chromium_or_skip(what: str) -> str:
+    """Chromium's path (Debian's ``chromium`` package); without one the test is skipped, saying
+    that ``what`` did not run, or fails where DLKIT_REQUIRE_BROWSER=1 (CI)."""
+    found = next((path for name in BROWSERS if (path := shutil.which(name))), None)
+    if found is None:
+        if os.environ.get("DLKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail("DLKIT_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
+        pytest.skip(f"no Chromium here (apt-get install chromium); {what} did not run")
+    return found
 
 
 @pytest.fixture(autouse=True)

@@ -9,17 +9,15 @@ missing browser a failure (``.ci/run`` sets it whenever the browser is there).
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import matplotlib
 import nbformat
-import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from conftest import chromium_or_skip
 from dlkit.instructor.cli import main
 from dlkit.instructor.demo import LabResult
 from dlkit.instructor.machine import Machine, describe_machine
@@ -27,17 +25,11 @@ from dlkit.instructor.report import render_report, write_report
 
 matplotlib.use("Agg")
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 MACHINE = Machine("Linux 6.1 (x86_64), Python 3.11.7", "Test CPU", 2, 24 * 2**30, [], None)
 
 
 def browser() -> str:
-    found = next((path for name in BROWSERS if (path := shutil.which(name))), None)
-    if found is None:
-        if os.environ.get("DLKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail("DLKIT_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-        pytest.skip("no Chromium here (apt-get install chromium); the report's browser test did not run")
-    return found
+    return chromium_or_skip("the report's browser test")
 
 
 def rendered_dom(page: Path, tmp_path: Path) -> str:

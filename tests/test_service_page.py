@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import shutil
 
 import numpy as np
 import pytest
 from PIL import Image
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+from conftest import chromium_or_skip
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -25,19 +24,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def chromium() -> str:
-    found = next((path for name in BROWSERS if (path := shutil.which(name))), None)
-    if found is None:
-        if os.environ.get("DLKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail("DLKIT_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
-        pytest.skip("no Chromium here (apt-get install chromium); the page's browser test did not run")
-    return found
-
-
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
-    executable = chromium()
+    executable = chromium_or_skip("the page's browser test")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched

@@ -4,7 +4,6 @@ outside the service (the page works with no internet)."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
@@ -143,8 +142,3 @@ def test_a_photo_model_shows_a_drop_zone_and_its_own_class_names(browser, tmp_pa
         assert "resized from" in changes and "to 32x32" in changes, changes
         page.close()
 
-
-def png_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()

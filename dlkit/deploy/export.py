@@ -34,10 +34,6 @@ class ExportedFile:
     path: Path
     export: Export
 
-    @property
-    def size_bytes(self) -> int:
-        return file_size(self.path)
-
 
 def file_size(path: str | Path) -> int:
     """Bytes on disk: a file's size, or the sum over a folder (a SavedModel)."""

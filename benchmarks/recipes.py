@@ -27,6 +27,18 @@ class Recipe:
     epochs: int  # the budget
     train_images: int
     evaluate: Callable | None = None  # evaluate(model) -> test accuracy; default: argmax on test
+    precision: Callable[[], str] = lambda: "float32"  # sets the Keras policy, returns its name
+
+
+def _lab_precision(cpu_bfloat16: bool = True) -> Callable[[], str]:
+    """What the lab's setup cell does: ``pick_runtime`` (bfloat16 where measured faster here)."""
+
+    def choose() -> str:
+        from dlkit.runtime import pick_runtime
+
+        return pick_runtime(cpu_bfloat16=cpu_bfloat16).mixed_precision or "float32"
+
+    return choose
 
 
 def _array_fit(**settings):
@@ -132,6 +144,7 @@ def recipe(name: str) -> Recipe:
             _array_fit(batch_size=LAB01["batch"], validation_split=LAB01["validation_split"]),
             LAB01["epochs"],
             54_000,
+            precision=_lab_precision(cpu_bfloat16=False),  # lab 01: pick_runtime(cpu_bfloat16=False)
         )
     if name == "lab02":
         return Recipe(
@@ -141,6 +154,7 @@ def recipe(name: str) -> Recipe:
             _array_fit(batch_size=LAB02["batch"], validation_split=LAB02["validation_split"]),
             LAB02["epochs"],
             54_000,
+            precision=_lab_precision(),
         )
     if name in ("R3", "lab03"):
         return Recipe(
@@ -150,6 +164,7 @@ def recipe(name: str) -> Recipe:
             _dataset_fit,
             R3_EPOCHS if name == "R3" else LAB03_EPOCHS,
             720,
+            precision=_lab_precision() if name == "lab03" else (lambda: "float32"),
         )
     raise KeyError(name)
 
@@ -218,7 +233,7 @@ def lab03_convnet():
 
 
 # The labs' "Train" cells, setting for setting (tests/test_recipes_match_labs.py compares them).
-LAB01 = {"batch": 256, "learning_rate": 3e-3, "epochs": 15, "spe": 32, "validation_split": 0.1}
+LAB01 = {"batch": 256, "learning_rate": 5e-3, "epochs": 8, "spe": 32, "validation_split": 0.1}
 LAB02 = {"batch": 128, "learning_rate": 3e-3, "epochs": 7, "spe": 16, "validation_split": 0.1}
 
 
@@ -229,7 +244,9 @@ def _steps(images: int, batch: int, epochs: int) -> int:
 def lab01_optimizer():
     import keras
 
-    return keras.optimizers.Adam(LAB01["learning_rate"])
+    steps = _steps(int(60_000 * (1 - LAB01["validation_split"])), LAB01["batch"], LAB01["epochs"])
+    schedule = keras.optimizers.schedules.CosineDecay(LAB01["learning_rate"], decay_steps=steps)
+    return keras.optimizers.Adam(schedule)
 
 
 def lab02_optimizer():

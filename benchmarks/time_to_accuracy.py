@@ -51,6 +51,7 @@ def run_child(name: str, target: float | None, seed: int) -> dict:
 
     keras.utils.set_random_seed(seed)
     chosen = recipe(name)
+    precision = chosen.precision()  # the labs' own choice (pick_runtime); float32 for the references
     train, test = chosen.data()
     model = chosen.build()
     evaluate = chosen.evaluate or (
@@ -79,6 +80,7 @@ def run_child(name: str, target: float | None, seed: int) -> dict:
         state["reached_at"] = state["times"][first]
     return {
         "name": name,
+        "precision": precision,
         "seconds_to_target": state["reached_at"],
         "training_seconds": training_seconds,
         "epochs": epochs,
@@ -151,8 +153,9 @@ def main() -> None:
         table.append((pair, reference, lab, runs))
 
     print(
-        "\n| pair | recipe | median s to target | reached | accuracy when stopped (median) | epochs | "
-        "images/s | training GFLOP/s | peak RSS MB |"
+        "\n| pair | recipe (precision) | median s to target (range) | reached "
+        "| accuracy when stopped (median) | epochs | images/s "
+        "| training GFLOP/s (share of the float32 matmul rate) | peak RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for pair, reference, lab, runs in table:
@@ -162,20 +165,26 @@ def main() -> None:
             reached = [r["seconds_to_target"] for r in rows if r["seconds_to_target"] is not None]
             medians[name] = statistics.median(reached) if len(reached) == len(rows) else None
             throughput = statistics.median(r["images_per_second"] for r in rows)
-            flops = rows[0]["forward_flops"] * 3  # forward + backward ≈ 3× forward
-            shown = f"{medians[name]:.1f}" if medians[name] is not None else "not always"
+            # forward + backward ≈ 3× forward
+            training_gflops = throughput * rows[0]["forward_flops"] * 3 / 1e9
+            shown = (f"{medians[name]:.1f} ({min(reached):.1f}–{max(reached):.1f})"
+                     if medians[name] is not None else "not always")
             print(
-                f"| {pair} | {name} | {shown} | {len(reached)}/{len(rows)} | "
+                f"| {pair} | {name} ({rows[0]['precision']}) | {shown} | {len(reached)}/{len(rows)} | "
                 f"{statistics.median(r['final_accuracy'] for r in rows):.4f} | "
                 f"{statistics.median(r['epochs'] for r in rows):.0f} | {throughput:,.0f} | "
-                f"{throughput * flops / 1e9:.1f} of {gflops:.0f} | "
+                f"{training_gflops:.1f} ({training_gflops / gflops:.0%} of {gflops:.0f}) | "
                 f"{max(r['peak_rss_mb'] for r in rows):.0f} |"
             )
         if medians[reference] and medians[lab]:
-            print(f"| {pair} | ratio {medians[lab] / medians[reference]:.2f} | lab / reference | | | | | | |")
+            # round by round: reference and lab ran back to back, so each ratio shares its moment's noise
+            pairs = zip(runs[reference], runs[lab], strict=True)
+            ratios = [b["seconds_to_target"] / a["seconds_to_target"] for a, b in pairs]
+            each = ", ".join(f"{r:.2f}" for r in ratios)
+            print(f"| {pair} | **ratio {medians[lab] / medians[reference]:.2f}** (of the medians) | "
+                  f"each round: {each}; worst {max(ratios):.2f} | | | | | | |")
         else:
             print(f"| {pair} | ratio n/a | a recipe missed its target in some round | | | | | | |")
-
 
 if __name__ == "__main__":
     main()

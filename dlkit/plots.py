@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure as MatplotlibFigure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "Figure",
@@ -124,7 +125,23 @@ def plot_history(
             axis.set_title(f"{label}: {metric}")
             axis.set_xlabel("epoch")
             axis.legend(fontsize=8)
+    for row, metric in enumerate(metrics):
+        shown = [_as_dict(h).get(name, []) for h in histories for name in (metric, f"val_{metric}")]
+        _tidy_row(axes[row], metric, [v for values in shown for v in values], max(map(len, shown), default=0))
     return figure
+
+
+def _tidy_row(row_axes, metric: str, values: list[float], epochs: int) -> None:
+    """Whole epochs on the x-axis, and a y-axis that reads right for short runs: a fraction stays
+    within 0–1 and spans at least 0.1, so one or two points never sit on a range like 0.96–1.04."""
+    for axis in row_axes:
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        axis.set_xlim(0.5, max(epochs, 1) + 0.5)
+    if not values or "acc" not in metric:
+        return
+    low, high = min(values) - 0.02, min(max(values) + 0.02, 1.005)
+    low = max(0.0, min(low, high - 0.1))
+    row_axes[0].set_ylim(low, high)  # the row shares its y-axis
 
 
 def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None = None) -> Figure:

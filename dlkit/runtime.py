@@ -12,10 +12,12 @@ one device needs nothing. Keras on PyTorch trains on one device (the first GPU, 
 says so when the machine has more.
 
 The precision follows the devices (``choose_policy``): ``mixed_float16`` on GPUs with tensor cores
-(compute capability 7.0 or newer: the T4 most Colab students get), ``mixed_bfloat16`` on TPUs,
-float32 elsewhere, the CPU included. Every lab keeps its output layer in float32
-(``dtype="float32"``), as Keras' mixed-precision guide asks: a float16 softmax saturates. Running
-``pick_runtime`` again sets the policy again, float32 included, so nothing stays from a first call.
+(compute capability 7.0 or newer: the T4 most Colab students get), ``mixed_bfloat16`` on TPUs.
+On a CPU, ``mixed_bfloat16`` only where it was measured to train faster on this very machine
+(``dlkit.precision``: about 2 s, once per machine), float32 everywhere else. Every lab keeps its
+output layer in float32 (``dtype="float32"``), as Keras' mixed-precision guide asks: a float16
+softmax saturates. Running ``pick_runtime`` again sets the policy again, float32 included, so
+nothing stays from a first call.
 
 A lab adds one line to its setup; the choice then becomes the notebook's default, so every model
 the lab builds and compiles afterwards lives in it. The lab scales its batch size::
@@ -61,6 +63,7 @@ class Runtime:
     replicas: int = 1
     strategy: object | None = None
     note: str = ""  # what the machine has that this backend does not use, if anything
+    precision_reason: str = ""  # on a CPU: what the bfloat16 measurement found
 
     def scope(self):
         """A context for building and compiling models on the chosen devices."""
@@ -79,8 +82,10 @@ class Runtime:
 
     def describe(self) -> str:
         how = type(self.strategy).__name__ if self.strategy is not None else "one device"
-        text = (f"{self.kind}: {how}, {self.replicas} replica(s), {self.mixed_precision or 'float32'} "
-                f"(Keras on {self.backend})")
+        precision = self.mixed_precision or "float32"
+        if self.precision_reason:
+            precision += f" ({self.precision_reason})"
+        text = f"{self.kind}: {how}, {self.replicas} replica(s), {precision} (Keras on {self.backend})"
         return f"{text}. {self.note}" if self.note else text
 
 
@@ -103,16 +108,19 @@ def choose_kind(tpu: bool, gpus: int, logical_cpus: int) -> str:
     return "GPU" if gpus else "CPU"
 
 
-def choose_policy(kind: str, tensor_cores: bool, mixed_precision: bool = True) -> str | None:
+def choose_policy(kind: str, tensor_cores: bool, mixed_precision: bool = True,
+                  cpu_bfloat16: bool = False) -> str | None:
     """The Keras mixed-precision policy for ``kind``: bfloat16 on TPUs, float16 on GPUs with tensor
-    cores, none (float32) elsewhere. CPUs stay in float32: whether bfloat16 pays off on a CPU
-    depends on the machine, so it is never assumed here."""
+    cores, bfloat16 on a CPU only when ``cpu_bfloat16`` says it was measured faster there, none
+    (float32) elsewhere. CPU flags alone never decide it."""
     if not mixed_precision:
         return None
     if kind == "TPU":
         return "mixed_bfloat16"
     if kind in ("GPU", "GPUs") and tensor_cores:
         return "mixed_float16"
+    if kind in ("CPU", "CPUs") and cpu_bfloat16:
+        return "mixed_bfloat16"
     return None
 
 
@@ -212,9 +220,23 @@ def _torch_runtime(mixed_precision: bool) -> Runtime:
     return Runtime("torch", kind, choose_policy(kind, tensor_cores, mixed_precision), 1, None, note)
 
 
-def pick_runtime(mixed_precision: bool = True, make_default: bool = True) -> Runtime:
+def _with_cpu_precision(runtime: Runtime) -> Runtime:
+    """On a CPU: bfloat16 where ``dlkit.precision`` measured it faster on this machine."""
+    from dlkit.precision import cpu_bfloat16_pays_off
+
+    pays_off, reason = cpu_bfloat16_pays_off()
+    runtime.mixed_precision = choose_policy(runtime.kind, False, True, cpu_bfloat16=pays_off)
+    runtime.precision_reason = reason
+    return runtime
+
+
+def pick_runtime(
+    mixed_precision: bool = True, make_default: bool = True, cpu_bfloat16: bool = True
+) -> Runtime:
     """The best use of this machine on the current Keras backend; turns on mixed precision where it
-    pays off (``mixed_precision=False`` stays in float32). With ``make_default`` (the labs' way) the
+    pays off (``mixed_precision=False`` stays in float32). On a CPU that means bfloat16 where it
+    was measured faster for a ConvNet on this machine; ``cpu_bfloat16=False`` skips that (a model
+    too small to gain, such as lab 01's dense net). With ``make_default`` (the labs' way) the
     choice becomes the default for everything built afterwards; running it again replaces the
     previous choice, the precision policy included."""
     import keras
@@ -228,6 +250,9 @@ def pick_runtime(mixed_precision: bool = True, make_default: bool = True) -> Run
         runtime = _torch_runtime(mixed_precision)
     else:  # the numpy backend runs models but cannot train them
         runtime = Runtime(backend, "CPU", None, note=f"Keras' {backend} backend cannot train models.")
+    if mixed_precision and cpu_bfloat16 and runtime.kind in ("CPU", "CPUs") and backend in BACKENDS:
+        keras.mixed_precision.set_global_policy("float32")  # the measurement starts from float32
+        runtime = _with_cpu_precision(runtime)
     keras.mixed_precision.set_global_policy(runtime.mixed_precision or "float32")
     return runtime
 

@@ -76,6 +76,20 @@ def test_plot_history_puts_runs_side_by_side_and_marks_the_best_epoch():
     assert marks == ["best epoch 2"]  # lowest validation loss
 
 
+def test_a_short_run_does_not_look_broken():
+    # one epoch (a rehearsal's quick run): Matplotlib alone would put the point on 0.96–1.04
+    one_epoch = {"loss": [0.5], "val_loss": [0.4], "accuracy": [0.83], "val_accuracy": [0.86]}
+    figure = plots.plot_history(one_epoch)
+    loss, accuracy = figure.axes
+    assert accuracy.get_xlim() == (0.5, 1.5)
+    assert [tick for tick in accuracy.get_xticks() if 0.5 <= tick <= 1.5] == [1.0]  # whole epochs only
+    low, high = accuracy.get_ylim()
+    assert 0.0 <= low <= 0.81 and 0.88 <= high <= 1.005 and high - low >= 0.0999
+    # near the top, the axis stops at 100 % instead of showing accuracies nobody can reach
+    figure = plots.plot_history({"accuracy": [0.991, 0.995, 0.998]}, metrics=["accuracy"])
+    assert figure.axes[0].get_ylim()[1] <= 1.005
+
+
 def test_plot_confusion_matrix_shows_counts_and_row_shares():
     figure = plots.plot_confusion_matrix(np.array([[3, 1], [0, 4]]), class_names=["cat", "dog"])
     counts, shares = figure.axes

@@ -31,7 +31,7 @@ def training_source(lab: str) -> str:
             recipes.LAB01,
             [
                 "global_batch_size({batch})",
-                "learning_rate={learning_rate}",
+                "CosineDecay({learning_rate}",
                 "full={epochs}",
                 "steps_per_execution({spe})",
                 "validation_split={validation_split}",

@@ -1,0 +1,156 @@
+"""Whether bfloat16 pays off on this CPU: measured, never assumed.
+
+Some CPUs multiply bfloat16 in hardware (AVX512_BF16, AMX) and train a ConvNet up to twice as fast
+under Keras' ``mixed_bfloat16`` policy; on the others the same policy emulates bfloat16 and is
+slower. CPU flags do not settle it (the same CPU model measured 40 % faster one day and 10 % slower
+another, see the README), so ``cpu_bfloat16_pays_off`` times a small ConvNet's training step in
+both precisions on the machine itself and turns bfloat16 on only when it is clearly faster.
+
+The measurement takes about two seconds and is kept per machine (CPU model, core count, backend
+and versions) in ``<dlkit cache>/precision.json``, so every later lab on the machine reuses it.
+``$DLKIT_CPU_PRECISION`` overrides it: ``float32`` or ``bfloat16`` to choose, ``measure`` to
+measure again, ``auto`` (the default) to measure once and reuse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+
+from dlkit.data.locations import cache_root
+
+__all__ = ["PRECISION_VARIABLE", "MIN_SPEEDUP", "PrecisionProbe", "cpu_bfloat16_pays_off", "measure_bfloat16"]
+
+PRECISION_VARIABLE = "DLKIT_CPU_PRECISION"
+CHOICES = ("auto", "measure", "float32", "bfloat16")
+MIN_SPEEDUP = 1.15  # below this the gain is within the noise of a 2-second measurement
+PROBE_FILE = "precision.json"
+
+
+@dataclass(frozen=True)
+class PrecisionProbe:
+    """One measurement: training steps per second in each precision, and the machine it was on."""
+
+    machine: str
+    float32_steps_per_second: float
+    bfloat16_steps_per_second: float
+
+    @property
+    def speedup(self) -> float:
+        return self.bfloat16_steps_per_second / self.float32_steps_per_second
+
+    @property
+    def pays_off(self) -> bool:
+        return self.speedup >= MIN_SPEEDUP
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_key() -> str:
+    """What the measurement depends on: the CPU, how many cores, the backend and the versions."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        import importlib.metadata
+
+        package = {"torch": "torch", "jax": "jaxlib"}.get(backend, "tensorflow")
+        backend_version = importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        backend_version = "?"
+    versions = f"Keras {keras.__version__} on {backend} {backend_version}"
+    return f"{_cpu_model()} | {os.cpu_count()} cores | {versions}"
+
+
+def _steps_per_second(policy: str, steps: int = 8) -> float:
+    """Training steps per second of a small ConvNet (two convolutions, as labs 02–04 use) under
+    ``policy``, after two warm-up steps; the best of two timings."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    images = rng.random((32, 64, 64, 3), dtype=np.float32)
+    labels = rng.integers(0, 10, 32)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(64, 64, 3)),
+            keras.layers.Conv2D(32, 3, activation="relu", dtype=policy),
+            keras.layers.MaxPooling2D(2, dtype=policy),
+            keras.layers.Conv2D(64, 3, activation="relu", dtype=policy),
+            keras.layers.MaxPooling2D(2, dtype=policy),
+            keras.layers.Flatten(dtype=policy),
+            keras.layers.Dense(10, activation="softmax", dtype="float32"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    for _ in range(2):
+        model.train_on_batch(images, labels)
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        for _ in range(steps):
+            model.train_on_batch(images, labels)
+        best = min(best, time.perf_counter() - started)
+    return steps / best
+
+
+def measure_bfloat16() -> PrecisionProbe:
+    """Time the probe in float32, bfloat16, float32, bfloat16 (so a slow moment hits both)."""
+    rates = {"float32": [], "mixed_bfloat16": []}
+    for _ in range(2):
+        for policy in rates:
+            rates[policy].append(_steps_per_second(policy))
+    return PrecisionProbe(machine_key(), max(rates["float32"]), max(rates["mixed_bfloat16"]))
+
+
+def _stored() -> dict:
+    try:
+        return json.loads((cache_root() / PROBE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _store(probe: PrecisionProbe) -> None:
+    stored = _stored()
+    stored[probe.machine] = asdict(probe)
+    try:
+        cache_root().mkdir(parents=True, exist_ok=True)
+        (cache_root() / PROBE_FILE).write_text(json.dumps(stored, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # a read-only cache: measure again next time
+
+
+_measured_here: PrecisionProbe | None = None
+
+
+def cpu_bfloat16_pays_off() -> tuple[bool, str]:
+    """Whether to train in ``mixed_bfloat16`` on this CPU, and a few words of why."""
+    global _measured_here
+    choice = os.environ.get(PRECISION_VARIABLE, "auto").strip().lower() or "auto"
+    if choice not in CHOICES:
+        raise ValueError(f"{PRECISION_VARIABLE}={choice!r} is not a choice; use one of {CHOICES}")
+    if choice in ("float32", "bfloat16"):
+        return choice == "bfloat16", f"{PRECISION_VARIABLE}={choice}"
+    probe = None
+    if choice == "auto":
+        probe = _measured_here
+        if probe is None and (found := _stored().get(machine_key())):
+            probe = PrecisionProbe(**found)
+    if probe is None or choice == "measure":
+        probe = measure_bfloat16()
+        _store(probe)
+    _measured_here = probe
+    verdict = "on" if probe.pays_off else "off"
+    return probe.pays_off, f"bfloat16 measured {probe.speedup:.2f}× float32 on this CPU, so {verdict}"

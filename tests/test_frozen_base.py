@@ -1,0 +1,48 @@
+"""ValidateOnFeatures: validating the head on stored features gives what Keras' own validation of
+the whole model gives, while the base stays frozen, and fills the history's val_ curves."""
+
+import keras
+import numpy as np
+import pytest
+
+from dlkit.frozen_base import ValidateOnFeatures
+
+
+def _base_and_head():
+    keras.utils.set_random_seed(0)
+    base = keras.Sequential([keras.Input((12, 12, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
+                             keras.layers.MaxPooling2D(2)], name="base")
+    base.trainable = False
+    head = keras.Sequential([keras.Input(base.output_shape[1:]), keras.layers.Flatten(),
+                             keras.layers.Dense(3, activation="softmax")], name="head")
+    settings = {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+    head.compile(optimizer=keras.optimizers.Adam(1e-2), **settings)
+    model = keras.Sequential([keras.Input((12, 12, 3)), base, head])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), **settings)
+    return base, head, model
+
+
+def test_validation_on_features_matches_validation_on_pictures():
+    rng = np.random.default_rng(1)
+    x, y = rng.random((64, 12, 12, 3), dtype=np.float32), rng.integers(0, 3, 64)
+    x_val, y_val = rng.random((40, 12, 12, 3), dtype=np.float32), rng.integers(0, 3, 40)
+
+    base, head, model = _base_and_head()
+    features = keras.ops.convert_to_numpy(base(x_val, training=False))
+    reused = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
+                       callbacks=[ValidateOnFeatures(head, features, y_val)]).history
+
+    _, _, model = _base_and_head()
+    keras_own = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
+                          validation_data=(x_val, y_val)).history
+
+    assert len(reused["val_loss"]) == 3 and len(reused["val_accuracy"]) == 3
+    np.testing.assert_allclose(reused["val_loss"], keras_own["val_loss"], rtol=1e-4)
+    np.testing.assert_allclose(reused["val_accuracy"], keras_own["val_accuracy"])
+    assert reused["loss"] == pytest.approx(keras_own["loss"], rel=1e-5)  # training itself is untouched
+
+
+def test_mismatched_features_and_labels_are_refused():
+    _, head, _ = _base_and_head()
+    with pytest.raises(ValueError, match="3 feature rows but 2 labels"):
+        ValidateOnFeatures(head, np.zeros((3, 5, 5, 4)), np.zeros(2))

@@ -79,9 +79,13 @@ def main() -> None:
             sys.exit(f"{lab.stem}: the benchmark process failed:\n{child.stderr[-2000:]}")
         rows.append(json.loads(lines[-1]))
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from time_to_accuracy import matmul_gflops
+
     print(
         f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}; profile {args.profile}"
+        f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}; profile {args.profile}; "
+        f"float32 matmul reaches {matmul_gflops():.0f} GFLOP/s here (measured after the labs)"
     )
     print("| lab | status | result | training s | epochs | s/epoch | lab wall s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
@@ -95,6 +99,11 @@ def main() -> None:
             f"| {row['lab']} | {row['status']} | {result} | {seconds:.1f} | {epochs} | "
             f"{seconds / max(epochs, 1):.1f} | {row['wall_seconds']} | {row['peak_rss_mb']} |"
         )
+    walls = {row["lab"][:2]: row["wall_seconds"] for row in rows}
+    first_four = [walls[lab] for lab in ("00", "01", "02", "03") if lab in walls]
+    if len(first_four) == 4:
+        print(f"labs 00-03 together: {sum(first_four):.0f} s")
+    print(f"all {len(rows)} labs: {sum(walls.values()):.0f} s ({sum(walls.values()) / 60:.1f} min)")
     if any(row["embedded_data"] for row in rows) and args.profile == "full":
         sys.exit("full MNIST was not found: set DLKIT_DATA_DIR (e.g. ../shared/data) or `dlkit fetch mnist`")
     if args.profile == "full" and not args.no_record:

@@ -22,7 +22,14 @@ from dataclasses import asdict, dataclass
 
 from dlkit.data.locations import cache_root
 
-__all__ = ["PRECISION_VARIABLE", "MIN_SPEEDUP", "PrecisionProbe", "cpu_bfloat16_pays_off", "measure_bfloat16"]
+__all__ = [
+    "MIN_SPEEDUP",
+    "PRECISION_VARIABLE",
+    "PrecisionProbe",
+    "cpu_bfloat16_pays_off",
+    "measure_bfloat16",
+    "stored_probe",
+]
 
 PRECISION_VARIABLE = "DLKIT_CPU_PRECISION"
 CHOICES = ("auto", "measure", "float32", "bfloat16")
@@ -132,6 +139,12 @@ def _store(probe: PrecisionProbe) -> None:
         pass  # a read-only cache: measure again next time
 
 
+def stored_probe() -> PrecisionProbe | None:
+    """This machine's stored measurement, if a lab has made one (measures nothing)."""
+    found = _stored().get(machine_key())
+    return PrecisionProbe(**found) if found else None
+
+
 _measured_here: PrecisionProbe | None = None
 
 
@@ -146,8 +159,7 @@ def cpu_bfloat16_pays_off() -> tuple[bool, str]:
     probe = None
     if choice == "auto":
         probe = _measured_here
-        if probe is None and (found := _stored().get(machine_key())):
-            probe = PrecisionProbe(**found)
+        probe = probe or stored_probe()
     if probe is None or choice == "measure":
         probe = measure_bfloat16()
         _store(probe)

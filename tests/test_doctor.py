@@ -11,6 +11,7 @@ from pathlib import Path
 from dlkit.instructor.doctor import full_profile_estimate, runtime_checks
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs, record_lab_costs
 from dlkit.instructor.machine import Machine
+from dlkit.precision import PrecisionProbe
 
 GB = 10**9
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +58,12 @@ def test_an_accelerator_and_the_strategy_it_brings_are_named():
     assert tpu["Labs will use"].startswith("TPUStrategy, mixed_bfloat16")
     cpu = {check.name: check.value for check in runtime_checks(machine(), backend="tensorflow")}
     assert cpu["Accelerator"].startswith("none")
-    assert cpu["Labs will use"] == "the default strategy on the CPU, float32, Keras on tensorflow"
+    assert cpu["Labs will use"] == ("the default strategy on the CPU, float32, Keras on tensorflow; "
+                                    "bfloat16 instead where the first lab measures it faster (about 2 s)")
+    measured = PrecisionProbe("this CPU", float32_steps_per_second=30.0, bfloat16_steps_per_second=54.0)
+    cpu = {c.name: c.value for c in runtime_checks(machine(), backend="tensorflow", probe=measured)}
+    verdict = "bfloat16 measured 1.80× float32 here, so the ConvNet labs use mixed_bfloat16"
+    assert cpu["Labs will use"].endswith(verdict)
 
 
 def test_doctor_reads_the_costs_the_lab_benchmark_records(tmp_path):

@@ -119,10 +119,12 @@ def test_policies_follow_the_devices_and_a_second_pick_runtime_resets_the_first(
     assert choose_policy("GPU", tensor_cores=False) is None  # a K80: float16 would be slower
     assert choose_policy("TPU", tensor_cores=False) == "mixed_bfloat16"
     assert choose_policy("CPU", tensor_cores=False) is None  # never assumed on a CPU
+    assert choose_policy("CPU", tensor_cores=False, cpu_bfloat16=True) == "mixed_bfloat16"  # measured faster
+    assert choose_policy("CPU", tensor_cores=False, mixed_precision=False, cpu_bfloat16=True) is None
     assert choose_policy("GPU", tensor_cores=True, mixed_precision=False) is None
     keras.mixed_precision.set_global_policy("mixed_float16")  # left over from an earlier choice
     try:
-        runtime = pick_runtime()
+        runtime = pick_runtime(cpu_bfloat16=False)
         assert runtime.mixed_precision is None
         assert keras.mixed_precision.global_policy().name == "float32"
     finally:

@@ -25,6 +25,7 @@ from dlkit.errors import CacheNotWritable
 from dlkit.instructor.demo import find_labs
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs
 from dlkit.instructor.machine import Machine, describe_machine
+from dlkit.precision import PrecisionProbe, stored_probe
 from dlkit.runtime import choose_kind, choose_policy, describe_plan
 
 EMBEDDED_MNIST_SHA256 = "467019c3b54d9f04eb43c13ace0531bb49f8483c2f3dc3fc8e02c0692b11e791"
@@ -165,23 +166,37 @@ def _backend() -> str:
         return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
+def cpu_precision_note(probe: PrecisionProbe | None) -> str:
+    """What the labs do about bfloat16 on this CPU: the stored measurement, or that one is coming."""
+    if probe is None:
+        return "bfloat16 instead where the first lab measures it faster (about 2 s)"
+    chosen = "mixed_bfloat16" if probe.pays_off else "float32"
+    return f"bfloat16 measured {probe.speedup:.2f}× float32 here, so the ConvNet labs use {chosen}"
+
+
 def runtime_checks(
     machine: Machine | None = None,
     available: Callable[[str], bool] = is_available,
     costs: list[LabCost] | None = None,
     backend: str | None = None,
+    probe: PrecisionProbe | None = None,
 ) -> list[Check]:
     """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times (with
-    the download a lab's full profile still needs, where ``available`` says it is missing)."""
-    machine = machine or describe_machine()
+    the download a lab's full profile still needs, where ``available`` says it is missing).
+    ``probe``: the bfloat16 measurement to report (default: the one stored for this machine)."""
+    if machine is None:
+        machine, probe = describe_machine(), probe or stored_probe()
     kind = choose_kind(machine.tpu is not None, len(machine.gpus), 1)
     policy = choose_policy(kind, machine.tensor_cores)
+    plan = describe_plan(backend or _backend(), kind, policy)
+    if kind == "CPU":
+        plan += f"; {cpu_precision_note(probe)}"
     accelerator = "; ".join(machine.gpus) or machine.tpu or "none: the labs train on the CPU"
     memory = f"{machine.memory_bytes / 1e9:.1f} GB" if machine.memory_bytes else "unknown"
     checks = [
         Check("Accelerator", accelerator),
         Check("Memory", f"{memory}, {machine.cores} CPU cores"),
-        Check("Labs will use", describe_plan(backend or _backend(), kind, policy)),
+        Check("Labs will use", plan),
     ]
     measured = {cost.lab: cost for cost in (read_lab_costs() if costs is None else costs)}
     labs = sorted(set(measured) | ({lab.stem for lab in find_labs()} if costs is None else set()))

@@ -10,7 +10,8 @@ in three rooms and a front hall (the README's "Development" section has the map)
 - ``dlkit.instructor``: what only an instructor's command uses: the ``dlkit`` CLI, the demo run,
   its report, the doctor, student copies.
 - the modules a lab imports by name, kept flat: ``datasets``, ``plots``, ``evaluate``,
-  ``runtime``, ``pretrained``, ``live_plot``.
+  ``runtime`` (and ``precision``, which it asks about bfloat16), ``pretrained``, ``frozen_base``,
+  ``live_plot``.
 
 Imports go one way: instructor -> the lab modules -> course -> data -> errors.
 """

@@ -17,9 +17,10 @@ __all__ = ["ValidateOnFeatures"]
 
 
 class ValidateOnFeatures(keras.callbacks.Callback):
-    """At the end of each epoch, evaluates ``head`` (compiled, the frozen base's successor in the
-    model being trained) on stored ``features`` of the validation pictures and records the results
-    as ``val_<name>`` in the epoch's logs, so ``History`` and live plots show them as usual.
+    """At the end of each epoch, evaluates ``head`` (the frozen base's successor in the model
+    being trained) on stored ``features`` of the validation pictures, with the loss and metrics
+    that model was compiled with, and records the results as ``val_<name>`` in the epoch's logs,
+    so ``History`` and live plots show them as usual.
 
     Only correct while everything before ``head`` is frozen and has no layer that behaves
     differently in training (VGG16 has none); once the base is fine-tuned, validate on pictures.
@@ -33,9 +34,35 @@ class ValidateOnFeatures(keras.callbacks.Callback):
         self.features = features
         self.labels = labels
         self.batch_size = batch_size
+        self.evaluator: keras.Model | None = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        # A model of its own over the head's layers: compiling the model being trained cleared the
+        # head's own compiled metrics (Keras 3.6 does), and this one must report what that model
+        # would, under the same names.
+        compiled = self.model.get_compile_config()
+        name = f"{self.head.name}_on_features"
+        inputs, outputs = self.head.inputs, self.head.outputs
+        if len(inputs) == 1 and len(outputs) == 1:  # as one tensor, not a list of one
+            inputs, outputs = inputs[0], outputs[0]
+        self.evaluator = keras.Model(inputs, outputs, name=name)
+        self.evaluator.compile(
+            loss=compiled.get("loss"),
+            metrics=compiled.get("metrics"),
+            loss_weights=compiled.get("loss_weights"),
+            weighted_metrics=compiled.get("weighted_metrics"),
+        )
+
+    def evaluate(self, features: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+        """Loss and metrics of the head on other stored features (the test pictures', say), as the
+        model being trained would report them; only after ``fit`` has started with this callback."""
+        if self.evaluator is None:
+            raise RuntimeError("ValidateOnFeatures.evaluate needs a fit() that used this callback first")
+        results = self.evaluator.evaluate(features, labels, batch_size=self.batch_size, verbose=0,
+                                          return_dict=True)
+        return {name: float(value) for name, value in results.items()}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        results = self.head.evaluate(self.features, self.labels, batch_size=self.batch_size, verbose=0,
-                                     return_dict=True)
+        results = self.evaluate(self.features, self.labels)
         if logs is not None:
-            logs.update({f"val_{name}": float(value) for name, value in results.items()})
+            logs.update({f"val_{name}": value for name, value in results.items()})

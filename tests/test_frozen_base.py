@@ -29,8 +29,9 @@ def test_validation_on_features_matches_validation_on_pictures():
 
     base, head, model = _base_and_head()
     features = keras.ops.convert_to_numpy(base(x_val, training=False))
+    validation = ValidateOnFeatures(head, features, y_val)
     reused = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
-                       callbacks=[ValidateOnFeatures(head, features, y_val)]).history
+                       callbacks=[validation]).history
 
     _, _, model = _base_and_head()
     keras_own = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
@@ -40,9 +41,15 @@ def test_validation_on_features_matches_validation_on_pictures():
     np.testing.assert_allclose(reused["val_loss"], keras_own["val_loss"], rtol=1e-4)
     np.testing.assert_allclose(reused["val_accuracy"], keras_own["val_accuracy"])
     assert reused["loss"] == pytest.approx(keras_own["loss"], rel=1e-5)  # training itself is untouched
+    tested = validation.evaluate(features, y_val)  # the test pictures' features, the same way
+    assert tested["accuracy"] == pytest.approx(keras_own["val_accuracy"][-1])
+    assert tested["loss"] == pytest.approx(keras_own["val_loss"][-1], rel=1e-4)
 
 
-def test_mismatched_features_and_labels_are_refused():
+def test_mismatched_features_and_labels_are_refused_and_evaluate_needs_a_fit():
     _, head, _ = _base_and_head()
     with pytest.raises(ValueError, match="3 feature rows but 2 labels"):
         ValidateOnFeatures(head, np.zeros((3, 5, 5, 4)), np.zeros(2))
+    with pytest.raises(RuntimeError, match="needs a fit"):
+        unused = ValidateOnFeatures(head, np.zeros((2, 5, 5, 4)), np.zeros(2))
+        unused.evaluate(np.zeros((2, 5, 5, 4)), np.zeros(2))

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass
 
 from dlkit.data.locations import cache_root
+from dlkit.runtime import processor_name
 
 __all__ = [
     "MIN_SPEEDUP",
@@ -54,17 +54,6 @@ class PrecisionProbe:
         return self.speedup >= MIN_SPEEDUP
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_key() -> str:
     """What the measurement depends on: the CPU, how many cores, the backend and the versions."""
     import keras
@@ -78,7 +67,7 @@ def machine_key() -> str:
     except importlib.metadata.PackageNotFoundError:
         backend_version = "?"
     versions = f"Keras {keras.__version__} on {backend} {backend_version}"
-    return f"{_cpu_model()} | {os.cpu_count()} cores | {versions}"
+    return f"{processor_name()} | {os.cpu_count()} cores | {versions}"
 
 
 def _steps_per_second(policy: str, steps: int = 8) -> float:

@@ -45,6 +45,7 @@ __all__ = [
     "describe_plan",
     "keras_backend",
     "pick_runtime",
+    "processor_name",
     "versions_line",
 ]
 
@@ -255,6 +256,18 @@ def pick_runtime(
         runtime = _with_cpu_precision(runtime)
     keras.mixed_precision.set_global_policy(runtime.mixed_precision or "float32")
     return runtime
+
+
+def processor_name() -> str:
+    """The CPU's model name ("AMD EPYC"), for reports and for keying what was measured on it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _devices(backend: str) -> str:

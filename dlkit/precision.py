@@ -2,9 +2,10 @@
 
 Some CPUs multiply bfloat16 in hardware (AVX512_BF16, AMX) and train a ConvNet up to twice as fast
 under Keras' ``mixed_bfloat16`` policy; on the others the same policy emulates bfloat16 and is
-slower. CPU flags do not settle it (the same CPU model measured 40 % faster one day and 10 % slower
-another, see the README), so ``cpu_bfloat16_pays_off`` times a small ConvNet's training step in
-both precisions on the machine itself and turns bfloat16 on only when it is clearly faster.
+slower. CPU flags do not settle it (on machines of one kind, lab 02's ConvNet measured 40 % faster
+in bfloat16 on 2026-11-22 and 10 % slower on 2026-11-25), so ``cpu_bfloat16_pays_off`` times a
+small ConvNet's training step in both precisions on the machine itself and turns bfloat16 on only
+when it is clearly faster.
 
 The measurement takes about two seconds and is kept per machine (CPU model, core count, backend
 and versions) in ``<dlkit cache>/precision.json``, so every later lab on the machine reuses it.
@@ -14,6 +15,7 @@ measure again, ``auto`` (the default) to measure once and reuse.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import time
@@ -60,8 +62,6 @@ def machine_key() -> str:
 
     backend = keras.backend.backend()
     try:
-        import importlib.metadata
-
         package = {"torch": "torch", "jax": "jaxlib"}.get(backend, "tensorflow")
         backend_version = importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -131,7 +131,10 @@ def _store(probe: PrecisionProbe) -> None:
 def stored_probe() -> PrecisionProbe | None:
     """This machine's stored measurement, if a lab has made one (measures nothing)."""
     found = _stored().get(machine_key())
-    return PrecisionProbe(**found) if found else None
+    try:
+        return PrecisionProbe(**found) if found else None
+    except TypeError:  # an entry written by another dlkit version: measure again
+        return None
 
 
 _measured_here: PrecisionProbe | None = None

@@ -259,3 +259,49 @@ def test_fine_tune_block4_wants_blocks_4_and_5_open_the_rest_frozen_and_a_low_ra
     assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "learning rate")
     unfreeze(model, conv_base, (), base_trainable=False)
     assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "conv_base.trainable = True")
+
+
+# Lab 06 ------------------------------------------------------------------------------------------
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_step_with_gates(order: str, carry_state: bool = True):
+    """A numpy LSTM step that reads the four gate blocks in ``order`` (Keras' is "ifco")."""
+
+    def step(x, h, c, kernel, recurrent_kernel, bias):
+        pre = x @ kernel + (h @ recurrent_kernel if carry_state else 0) + bias
+        gates = dict(zip(order, np.split(pre, 4), strict=True))
+        c = sigmoid(gates["f"]) * c + sigmoid(gates["i"]) * np.tanh(gates["c"])
+        return sigmoid(gates["o"]) * np.tanh(c), c
+
+    return step
+
+
+def test_lstm_step_matches_keras_and_names_the_gate_order_and_the_missing_recurrence():
+    assert verdict_of(check.lstm_step, lstm_step_with_gates("ifco")).passed
+    assert_hint(verdict_of(check.lstm_step, lstm_step_with_gates("ifoc")), "i, f, c, o")
+    no_recurrence = lstm_step_with_gates("ifco", carry_state=False)
+    assert_hint(verdict_of(check.lstm_step, no_recurrence), "first step is right")
+    assert_hint(verdict_of(check.lstm_step, lambda *args: None), "return h, c")
+
+
+def test_lstm_step_still_compares_exactly_when_a_lab_runs_in_mixed_bfloat16():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")  # lab 06 on a CPU where bfloat16 pays off
+    try:
+        assert verdict_of(check.lstm_step, lstm_step_with_gates("ifco")).passed
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_gru_parameter_count_agrees_with_keras_and_knows_the_second_bias():
+    keras_count = keras.Sequential([keras.Input((28, 28)), keras.layers.GRU(64)]).count_params()
+    assert verdict_of(check.gru_parameter_count, keras_count).passed
+    one_bias = 3 * (28 * 64 + 64 * 64 + 64)
+    assert_hint(verdict_of(check.gru_parameter_count, one_bias), "two bias")
+    assert_hint(verdict_of(check.gru_parameter_count, 4 * (28 * 64 + 64 * 64 + 64)), "three gate blocks")
+    for wrong in (one_bias, keras_count + 1, 3 * (28 * 64 + 64)):
+        assert str(keras_count) not in verdict_of(check.gru_parameter_count, wrong).message.replace(",", "")
+    assert_hint(verdict_of(check.gru_parameter_count, "lots"), "whole number")

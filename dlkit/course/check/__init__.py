@@ -15,6 +15,7 @@ from dlkit.course.check.lab02 import conv_output_shape, global_pooling_head
 from dlkit.course.check.lab03 import augmentation, overfitting_epoch
 from dlkit.course.check.lab04 import feature_shape, fine_tune_block4
 from dlkit.course.check.lab05 import entropy, quantize_int8
+from dlkit.course.check.lab06 import gru_parameter_count, lstm_step
 from dlkit.course.check.verdict import Verdict
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "feature_shape",
     "fine_tune_block4",
     "global_pooling_head",
+    "gru_parameter_count",
+    "lstm_step",
     "max_pool",
     "overfitting_epoch",
     "parameter_count",

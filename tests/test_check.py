@@ -305,3 +305,55 @@ def test_gru_parameter_count_agrees_with_keras_and_knows_the_second_bias():
     for wrong in (one_bias, keras_count + 1, 3 * (28 * 64 + 64)):
         assert str(keras_count) not in verdict_of(check.gru_parameter_count, wrong).message.replace(",", "")
     assert_hint(verdict_of(check.gru_parameter_count, "lots"), "whole number")
+
+
+# Lab 07 ------------------------------------------------------------------------------------------
+
+
+def residual_block_variant(shortcut: str = "identity", padding: str = "same"):
+    """A residual block as a student might write it: ``shortcut`` is "identity" (1x1 only where the
+    channels change), "none" (no Add) or "always convolved" (a 1x1 convolution even where it is not
+    needed, so zeroed 3x3 convolutions no longer pass the input through)."""
+    layers = keras.layers
+
+    def block(x, filters):
+        y = layers.Conv2D(filters, 3, padding=padding, use_bias=False)(x)
+        y = layers.BatchNormalization()(y)
+        y = layers.Activation("relu")(y)
+        y = layers.Conv2D(filters, 3, padding=padding, use_bias=False)(y)
+        y = layers.BatchNormalization()(y)
+        if shortcut == "none":
+            return layers.Activation("relu")(y)
+        skip = x if shortcut == "identity" and x.shape[-1] == filters else layers.Conv2D(filters, 1)(x)
+        return layers.Activation("relu")(layers.Add()([skip, y]))
+
+    return block
+
+
+def test_residual_block_is_judged_by_passing_its_input_through_with_zeroed_convolutions():
+    assert verdict_of(check.residual_block, residual_block_variant()).passed
+    assert_hint(verdict_of(check.residual_block, residual_block_variant(shortcut="none")), "no shortcut")
+    assert_hint(verdict_of(check.residual_block, residual_block_variant(shortcut="always convolved")),
+                "input itself")
+    assert_hint(verdict_of(check.residual_block, residual_block_variant(padding="valid")), "padding")
+    assert_hint(verdict_of(check.residual_block, lambda x, filters: None), "return")
+
+
+def test_residual_block_passes_under_mixed_bfloat16_too():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        assert verdict_of(check.residual_block, residual_block_variant()).passed
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_batch_norm_weights_agrees_with_keras_and_separates_learned_from_counted():
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, 8, 8, 64))
+    total = layer.count_params()
+    trainable = sum(int(np.prod(weight.shape)) for weight in layer.trainable_weights)
+    assert verdict_of(check.batch_norm_weights, total, trainable).passed
+    assert_hint(verdict_of(check.batch_norm_weights, total, total), "not by the optimiser")
+    assert_hint(verdict_of(check.batch_norm_weights, trainable, trainable), "moving mean")
+    assert str(total) not in verdict_of(check.batch_norm_weights, total, total).message
+    assert_hint(verdict_of(check.batch_norm_weights, "many", 2), "whole numbers")

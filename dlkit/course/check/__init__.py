@@ -16,11 +16,13 @@ from dlkit.course.check.lab03 import augmentation, overfitting_epoch
 from dlkit.course.check.lab04 import feature_shape, fine_tune_block4
 from dlkit.course.check.lab05 import entropy, quantize_int8
 from dlkit.course.check.lab06 import gru_parameter_count, lstm_step
+from dlkit.course.check.lab07 import batch_norm_weights, residual_block
 from dlkit.course.check.verdict import Verdict
 
 __all__ = [
     "Verdict",
     "augmentation",
+    "batch_norm_weights",
     "conv2d_valid",
     "conv_output_shape",
     "deeper_network",
@@ -34,4 +36,5 @@ __all__ = [
     "overfitting_epoch",
     "parameter_count",
     "quantize_int8",
+    "residual_block",
 ]

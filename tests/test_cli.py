@@ -76,8 +76,10 @@ def test_doctor_passes_here_and_fails_when_the_cache_is_unwritable(tmp_path, mon
         "Full profile, 03_pony_classifier",
     ):
         assert expected in report
-    assert "01-02 in the quick profile (embedded MNIST" in report  # nothing fetched in this test
-    assert "04 in the quick profile, random weights" in report
+    # nothing fetched in this test: every lab that reads MNIST or VGG16's weights is named, with its stand-in
+    assert "00, 03, 07 in both profiles (no data to fetch)" in report
+    assert "01, 02, 05, 06 in the quick profile (embedded MNIST; `dlkit fetch mnist`)" in report
+    assert "04 in the quick profile (random weights; `dlkit fetch vgg16`)" in report
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(blocker / "cache"))

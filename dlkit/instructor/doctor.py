@@ -118,21 +118,32 @@ def is_available(name: str) -> bool:
     return all(inspect(entry, file).status == "verified" for file in entry.files)
 
 
+# The registry entry each lab's full profile reads (labs not named here need no download), and what
+# the quick profile uses instead when it is missing.
+FULL_PROFILE_NEEDS = {"01": "mnist", "02": "mnist", "04": "vgg16", "05": "mnist", "06": "mnist"}
+QUICK_PROFILE_STANDS_IN = {"mnist": "embedded MNIST", "vgg16": "random weights"}
+
+
 def offline_summary() -> Check:
-    """Which labs can run here without a network, in which profile."""
-    mnist, weights = is_available("mnist"), is_available("vgg16")
-    labs = [
-        "00 and 03 in both profiles (no data to fetch)",
-        "01-02 in both profiles"
-        if mnist
-        else "01-02 in the quick profile (embedded MNIST; `dlkit fetch mnist`)",
-        "04 in both profiles" if weights else "04 in the quick profile, random weights (`dlkit fetch vgg16`)",
-    ]
-    return Check("Runs offline", "; ".join(labs))
+    """Which labs can run here without a network, in which profile: read from
+    ``FULL_PROFILE_NEEDS`` for the labs in the checkout (or, without one, the labs measured)."""
+    labs = [lab.stem[:2] for lab in find_labs()] or sorted(cost.lab[:2] for cost in read_lab_costs())
+    parts = []
+    no_data = [lab for lab in labs if lab not in FULL_PROFILE_NEEDS]
+    if no_data:
+        parts.append(f"{', '.join(no_data)} in both profiles (no data to fetch)")
+    for need in dict.fromkeys(FULL_PROFILE_NEEDS.values()):
+        using = ", ".join(lab for lab in labs if FULL_PROFILE_NEEDS.get(lab) == need)
+        if not using:
+            continue
+        if is_available(need):
+            parts.append(f"{using} in both profiles")
+        else:
+            stand_in = QUICK_PROFILE_STANDS_IN[need]
+            parts.append(f"{using} in the quick profile ({stand_in}; `dlkit fetch {need}`)")
+    return Check("Runs offline", "; ".join(parts))
 
 
-# The registry entry each lab's full profile reads (labs not named here need no download).
-FULL_PROFILE_NEEDS = {"01": "mnist", "02": "mnist", "04": "vgg16"}
 MEMORY_MARGIN = 1.3  # the rest of the machine (browser, Jupyter) needs room too
 
 
@@ -215,7 +226,7 @@ def runtime_checks(
 
 def deploy_check() -> Check:
     """Whether lab 05 and ``dlkit serve`` can run here (the deploy extra). Not broken without it:
-    labs 00-04 do not need it."""
+    the other labs do not need it."""
     from dlkit.deploy.requirements import missing_for_deploy
 
     missing = missing_for_deploy()

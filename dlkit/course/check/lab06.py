@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dlkit.course.check.models import to_numpy
 from dlkit.course.check.verdict import Verdict, checker, hint, passed
 
 SEQUENCE_STEPS, INPUTS, UNITS = 6, 3, 4
@@ -23,7 +24,7 @@ def _keras_lstm_states(kernel, recurrent_kernel, bias, sequence) -> np.ndarray:
     layer = keras.layers.LSTM(UNITS, return_sequences=True, dtype="float32")
     layer.build((1, SEQUENCE_STEPS, INPUTS))
     layer.set_weights([kernel, recurrent_kernel, bias])
-    return keras.ops.convert_to_numpy(layer(sequence[np.newaxis].astype("float32")))[0]
+    return to_numpy(layer(sequence[np.newaxis].astype("float32")))[0]
 
 
 def _student_states(step: Callable, kernel, recurrent_kernel, bias, sequence) -> np.ndarray | None:

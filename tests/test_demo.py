@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -48,3 +51,45 @@ def test_demo_runs_each_lab_and_summarises_status_metric_and_outputs(tmp_path, c
 def test_demo_without_labs_is_a_clear_error(tmp_path, capsys):
     assert main(["demo", "--labs", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     assert "no lab notebooks" in capsys.readouterr().err
+
+
+def test_a_second_demo_into_the_same_folder_is_refused_and_the_first_finishes(tmp_path, capsys):
+    """Two runs writing one folder would overwrite each other's files (lab 05's exports): the second
+    is refused at once, naming the folder and the run that holds it, and the first is untouched."""
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    release = tmp_path / "release"
+    write_notebook(
+        labs / "00_slow.ipynb",
+        "import pathlib, time\n"
+        f"release = pathlib.Path({str(release)!r})\n"
+        "deadline = time.monotonic() + 120\n"
+        "while not release.exists() and time.monotonic() < deadline:\n"
+        "    time.sleep(0.1)\n"
+        "print('Test accuracy: 0.5000')",
+    )
+    out = tmp_path / "out"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "dlkit.instructor.cli", "demo", "--labs", str(labs), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        owner = out / ".dlkit-demo.owner"
+        deadline = time.monotonic() + 60
+        while not owner.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert owner.exists(), "the first run never took the folder"
+
+        assert main(["demo", "--labs", str(labs), "--out", str(out)]) == 1
+        error = capsys.readouterr().err
+        assert f"another `dlkit demo` is writing to {out.resolve()}" in error
+        assert f"pid {first.pid}" in error and "--out FOLDER" in error
+    finally:
+        release.touch()
+        printed, _ = first.communicate(timeout=120)
+    assert first.returncode == 0, printed
+    assert "1 of 1 labs ran cleanly" in printed
+    assert not (out / ".dlkit-demo.owner").exists()
+
+    # The folder is free again once the first run is over.
+    assert main(["demo", "--labs", str(labs), "--out", str(out)]) == 0

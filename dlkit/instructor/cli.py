@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=Path("dlkit-demo"),
-        help="folder for executed notebooks and figures (default: ./dlkit-demo)",
+        help="folder for executed notebooks and figures, one run at a time (default: ./dlkit-demo)",
     )
     demo.add_argument("--profile", choices=["quick", "full"], default="quick")
     demo.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")

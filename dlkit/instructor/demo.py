@@ -12,7 +12,8 @@ import base64
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
@@ -192,6 +193,39 @@ def cannot_run(lab: Path) -> str | None:
     return None
 
 
+# Who holds an output folder: the lock itself (released by the OS when its process ends, however it
+# ends) and, beside it, a line saying which run holds it, for the error message.
+LOCK_NAME = ".dlkit-demo.lock"
+OWNER_NAME = ".dlkit-demo.owner"
+
+
+@contextmanager
+def output_folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out`` for one demo run; a second run into the same folder is refused at once.
+
+    Two runs in one folder would write the same files: one run's lab 05 failed loading a ``.tflite``
+    the other run was rewriting. Refusing, with the holder named, loses nothing of either run.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(out / LOCK_NAME), timeout=0)
+    owner = out / OWNER_NAME
+    try:
+        lock.acquire()
+    except Timeout:
+        holder = owner.read_text().strip() if owner.exists() else "another process"
+        raise DlkitError(
+            f"another `dlkit demo` is writing to {out} ({holder}). Wait for it to finish, or give "
+            "this run a folder of its own with --out FOLDER."
+        ) from None
+    try:
+        owner.write_text(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        yield
+    finally:
+        owner.unlink(missing_ok=True)
+        lock.release()
+
+
 def run_demo(
     out: Path,
     labs: list[Path],
@@ -199,13 +233,16 @@ def run_demo(
     online: bool = False,
     progress: Callable[[str], None] = print,
 ) -> list[LabResult]:
-    """Run ``labs`` one after the other in ``profile``; never uses the network unless ``online``."""
+    """Run ``labs`` one after the other in ``profile``; never uses the network unless ``online``.
+
+    Raises DlkitError, before running anything, when another run is writing to ``out``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     settings = {"DLKIT_PROFILE": profile, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     if not online:
         settings["DLKIT_OFFLINE"] = "1"
     results = []
-    with mock.patch.dict(os.environ, settings):
+    with output_folder_lock(out), mock.patch.dict(os.environ, settings):
         for number, lab in enumerate(labs, start=1):
             progress(f"[{number}/{len(labs)}] {lab.stem} ...")
             unable = cannot_run(lab)

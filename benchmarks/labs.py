@@ -27,16 +27,38 @@ from pathlib import Path
 EMBEDDED = "using dlkit's embedded subset"
 
 
+def cell_seconds(notebook) -> list[tuple[int, float, str]]:
+    """(cell number, seconds, first line of code) for every executed code cell, from the times
+    nbclient records in each cell's metadata (input received, reply sent)."""
+    from datetime import datetime
+
+    marks = ("iopub.execute_input", "shell.execute_reply")
+    timed = []
+    for number, cell in enumerate(notebook.cells):
+        times = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type != "code" or any(mark not in times for mark in marks):
+            continue
+        started, ended = (datetime.fromisoformat(times[mark].replace("Z", "+00:00")) for mark in marks)
+        lines = [line.strip() for line in cell.source.splitlines()]
+        code = [line for line in lines if line and not line.startswith("#")]
+        timed.append((number, (ended - started).total_seconds(), (code or [""])[0][:60]))
+    return timed
+
+
 def run_one(notebook: Path, out: Path) -> dict:
-    """Executed in the child process: run the lab and report what it printed and its peak RSS."""
+    """Executed in the child process: run the lab and report what it printed, its peak RSS and
+    where its time went (the slowest cells, and the time outside cells: kernel start, imports)."""
     import nbformat
 
     from dlkit.course.headlines import training_times
     from dlkit.instructor.demo import notebook_text, run_lab
 
     result = run_lab(notebook, out)
-    text = "" if result.notebook is None else notebook_text(nbformat.read(result.notebook, as_version=4))
+    executed = None if result.notebook is None else nbformat.read(result.notebook, as_version=4)
+    text = "" if executed is None else notebook_text(executed)
+    cells = [] if executed is None else cell_seconds(executed)
     return {
+        "cells": cells,
         "lab": result.name,
         "status": result.status,
         "wall_seconds": round(result.seconds, 1),
@@ -104,10 +126,25 @@ def main() -> None:
     if len(first_four) == 4:
         print(f"labs 00-03 together: {sum(first_four):.0f} s")
     print(f"all {len(rows)} labs: {sum(walls.values()):.0f} s ({sum(walls.values()) / 60:.1f} min)")
+    print_where_the_time_goes(rows)
     if any(row["embedded_data"] for row in rows) and args.profile == "full":
         sys.exit("full MNIST was not found: set DLKIT_DATA_DIR (e.g. ../shared/data) or `dlkit fetch mnist`")
     if args.profile == "full" and not args.no_record:
         record(rows)
+
+
+def print_where_the_time_goes(rows: list[dict], slowest: int = 3) -> None:
+    """Per lab: its slowest cells, the other cells together, and the time outside any cell (the
+    kernel starting; the labs' first cell also holds most imports)."""
+    print("\nWhere the time goes (seconds; cells by their first line of code):")
+    print("| lab | wall | slowest cells | other cells | outside cells |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        cells = sorted(row["cells"], key=lambda cell: cell[1], reverse=True)
+        top = "; ".join(f"{seconds:.1f} `{line}`" for _, seconds, line in cells[:slowest])
+        others = sum(seconds for _, seconds, _ in cells[slowest:])
+        outside = row["wall_seconds"] - sum(seconds for _, seconds, _ in cells)
+        print(f"| {row['lab']} | {row['wall_seconds']} | {top} | {others:.1f} | {outside:.1f} |")
 
 
 def record(rows: list[dict]) -> None:

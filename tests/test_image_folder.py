@@ -147,3 +147,26 @@ def test_training_batches_are_reshuffled_every_epoch(tmp_path):
     second = all_images(dataset)[0]
     assert not np.array_equal(first, second)
     assert sorted(i.tobytes() for i in first) == sorted(i.tobytes() for i in second)
+
+
+def test_where_the_cpu_trains_the_pipeline_and_the_labs_maps_run_without_autotuning(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    make_classes(tmp_path / "pictures", {"cat": 4, "dog": 4})
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])  # a CPU-only machine
+    dataset = load_image_folder(tmp_path / "pictures", image_size=(HEIGHT, WIDTH), batch_size=4)
+    flip = lambda x, y: (tf.image.flip_left_right(x), y)  # noqa: E731
+    augmented = dataset.map(flip, num_parallel_calls=tf.data.AUTOTUNE)
+    assert dataset.options().autotune.enabled is False
+    assert augmented.prefetch(tf.data.AUTOTUNE).options().autotune.enabled is False  # a lab's map keeps it
+    assert sum(len(labels) for _, labels in augmented) == 8  # and still gives every picture
+
+
+def test_where_a_gpu_trains_tf_data_keeps_autotuning(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    make_classes(tmp_path / "pictures", {"cat": 2, "dog": 2})
+    gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [gpu] if kind == "GPU" else [])
+    dataset = load_image_folder(tmp_path / "pictures", image_size=(HEIGHT, WIDTH), batch_size=2)
+    assert dataset.options().autotune.enabled is not False  # tf.data's default (None or True)

@@ -388,27 +388,37 @@ def load_image_folder(
         if shuffle:
             dataset = dataset.shuffle(len(part_labels), seed=seed, reshuffle_each_iteration=True)
         dataset = dataset.batch(batch_size).map(as_float32).prefetch(tf.data.AUTOTUNE)
-        dataset = dataset.with_options(all_cores_per_operation())
+        dataset = dataset.with_options(pipeline_options())
         dataset.class_names = class_names
         prepared.append(dataset)
     return prepared[0] if len(prepared) == 1 else tuple(prepared)
 
 
-def all_cores_per_operation():
-    """tf.data options that let each operation in the pipeline use every core.
+def pipeline_options():
+    """tf.data options for a picture pipeline: every core per operation, and on a machine where
+    the CPU also trains, no autotuning.
 
-    tf.data runs a ``map`` function's operations on one thread each by default, which suits many
-    small elements mapped in parallel. The labs map whole batches, one at a time so their random
-    augmentation repeats run for run (lab 03), and then a single-threaded rotation of 32 pictures
-    is what a GPU waits for: on 2 cores, an epoch of lab 03's augmentation alone took 2.4 s on one
-    thread and 1.3 s on two (2026-11-29). On a CPU-only machine the cores are busy training
-    anyway, and lab 03's epochs took as long as before. Options set here carry over to every
-    ``map`` the lab adds to the dataset.
+    - tf.data runs a ``map`` function's operations on one thread each by default, which suits many
+      small elements mapped in parallel. The labs map whole batches, one at a time so their random
+      augmentation repeats run for run (lab 03), and then a single-threaded rotation of 32 pictures
+      is what a GPU waits for: on 2 cores, an epoch of lab 03's augmentation alone took 2.4 s on
+      one thread and 1.3 s on two (2026-11-29).
+    - tf.data's autotuner keeps re-planning the pipeline's parallelism and buffers in the
+      background. Where a GPU trains, that costs nothing it needs. Where the CPU trains, it takes
+      the cores the network runs on: on this project's 2-core machine, sending lab 04's 720
+      augmented pictures through VGG16 took 41 s an epoch with the autotuner and 22.5 s without
+      (2026-11-30, ``benchmarks/pipeline.py``), and in ``fit`` epochs went from 22 s to 41 s once it
+      had started re-planning. So it is off when TensorFlow sees no GPU; ``AUTOTUNE`` in a ``map``
+      or ``prefetch`` then means one thread per core and a small fixed buffer.
+
+    Options set here carry over to every ``map`` the lab adds to the dataset.
     """
     import tensorflow as tf
 
     options = tf.data.Options()
     options.threading.max_intra_op_parallelism = os.cpu_count() or 1
+    if not tf.config.list_physical_devices("GPU"):
+        options.autotune.enabled = False
     return options
 
 

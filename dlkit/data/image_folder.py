@@ -406,10 +406,9 @@ def pipeline_options():
     - tf.data's autotuner keeps re-planning the pipeline's parallelism and buffers in the
       background. Where a GPU trains, that costs nothing it needs. Where the CPU trains, it takes
       the cores the network runs on: on this project's 2-core machine, sending lab 04's 720
-      augmented pictures through VGG16 took 41 s an epoch with the autotuner and 22.5 s without
-      (2026-11-30, ``benchmarks/pipeline.py``), and in ``fit`` epochs went from 22 s to 41 s once it
-      had started re-planning. So it is off when TensorFlow sees no GPU; ``AUTOTUNE`` in a ``map``
-      or ``prefetch`` then means one thread per core and a small fixed buffer.
+      augmented pictures through VGG16 took up to twice as long an epoch with it as without
+      (``benchmarks/pipeline.py``; the README has the figures). So it is off when TensorFlow
+      sees no GPU; ``AUTOTUNE`` in a lab's ``map`` or ``prefetch`` still works, untuned.
 
     Options set here carry over to every ``map`` the lab adds to the dataset.
     """

@@ -119,7 +119,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args.worker)))
         return
-    from time_to_accuracy import matmul_gflops
+    from compute import matmul_gflops
 
     versions = {backend: version_of(backend) for backend in args.backends}
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "

@@ -38,6 +38,8 @@ def cell_seconds(notebook) -> list[tuple[int, float, str]]:
         times = cell.get("metadata", {}).get("execution", {})
         if cell.cell_type != "code" or any(mark not in times for mark in marks):
             continue
+        if cell.source.startswith(PROBE_MARK):  # the benchmark's own cells
+            continue
         started, ended = (datetime.fromisoformat(times[mark].replace("Z", "+00:00")) for mark in marks)
         lines = [line.strip() for line in cell.source.splitlines()]
         code = [line for line in lines if line and not line.startswith("#")]
@@ -45,19 +47,104 @@ def cell_seconds(notebook) -> list[tuple[int, float, str]]:
     return timed
 
 
+# Two cells the benchmark adds to its copy of each lab, marked so that no timing counts them. The
+# first, after the lab's first `import keras`, makes every `fit` count the pictures it trains and
+# validates on (one counter per model, inside its training step, so no fit is traced again); the
+# last prints each fit's count, time, precision and FLOPs per picture (compute.py).
+PROBE_MARK = "# dlkit benchmark probe"
+COUNT_FITS = PROBE_MARK + """
+import sys as _sys
+_sys.path.insert(0, {benchmarks!r})
+import compute as _compute
+
+
+def _count_fits():
+    import time
+
+    import keras
+    import tensorflow as tf
+
+    runs, counters, fit = [], {{}}, keras.Model.fit
+
+    def counting(step, counter):
+        def counted(data):
+            counter.assign_add(tf.cast(tf.shape(tf.nest.flatten(data)[0])[0], tf.int64))
+            return step(data)
+        return counted
+
+    def counted_fit(self, *args, **kwargs):
+        if id(self) not in counters:  # plain attributes: Keras does not track or save them
+            counters[id(self)] = [tf.Variable(0, dtype=tf.int64, trainable=False) for _ in range(2)]
+            object.__setattr__(self, "train_step", counting(self.train_step, counters[id(self)][0]))
+            object.__setattr__(self, "test_step", counting(self.test_step, counters[id(self)][1]))
+        before = [int(c.numpy()) for c in counters[id(self)]]
+        started = time.perf_counter()
+        try:
+            return fit(self, *args, **kwargs)
+        finally:
+            seconds = time.perf_counter() - started
+            trained, validated = (int(c.numpy()) - b for c, b in zip(counters[id(self)], before))
+            runs.append({{
+                "model": self.name, "seconds": seconds, "trained": trained, "validated": validated,
+                "precision": keras.config.dtype_policy().name,
+                "training_flops": _compute.training_flops(self),
+                "forward_flops": _compute.forward_flops(self),
+            }})
+
+    if keras.backend.backend() == "tensorflow":
+        keras.Model.fit = counted_fit
+    return runs
+
+
+_dlkit_fits = _count_fits()
+"""
+REPORT_FITS = PROBE_MARK + """
+import json as _json
+print("dlkit-fits", _json.dumps(_dlkit_fits))
+"""
+
+
+def with_probes(notebook: Path, folder: Path) -> Path:
+    """A copy of ``notebook`` in ``folder`` (same name) with the two probe cells added."""
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    lab = nbformat.read(notebook, as_version=4)
+    first_import = next(
+        i for i, cell in enumerate(lab.cells) if cell.cell_type == "code" and "import keras" in cell.source
+    )
+    benchmarks = str(Path(__file__).resolve().parent)
+    lab.cells.insert(first_import + 1, new_code_cell(COUNT_FITS.format(benchmarks=benchmarks)))
+    lab.cells.append(new_code_cell(REPORT_FITS))
+    copy = folder / notebook.name
+    nbformat.write(lab, copy)
+    return copy
+
+
+def fits_reported(text: str) -> list[dict]:
+    """What the report cell printed: one dict per `fit` call."""
+    for line in text.splitlines():
+        if line.startswith("dlkit-fits "):
+            return json.loads(line.removeprefix("dlkit-fits "))
+    return []
+
+
 def run_one(notebook: Path, out: Path) -> dict:
-    """Executed in the child process: run the lab and report what it printed, its peak RSS and
-    where its time went (the slowest cells, and the time outside cells: kernel start, imports)."""
+    """Executed in the child process: run the lab and report what it printed, its peak RSS,
+    where its time went (the slowest cells, and the time outside cells: kernel start, imports) and
+    what each `fit` computed."""
     import nbformat
 
     from dlkit.course.headlines import training_times
     from dlkit.instructor.demo import notebook_text, run_lab
 
-    result = run_lab(notebook, out)
+    with tempfile.TemporaryDirectory() as folder:
+        result = run_lab(with_probes(notebook, Path(folder)), out)
     executed = None if result.notebook is None else nbformat.read(result.notebook, as_version=4)
     text = "" if executed is None else notebook_text(executed)
     cells = [] if executed is None else cell_seconds(executed)
     return {
+        "fits": fits_reported(text),
         "cells": cells,
         "lab": result.name,
         "status": result.status,
@@ -102,12 +189,14 @@ def main() -> None:
         rows.append(json.loads(lines[-1]))
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from time_to_accuracy import matmul_gflops
+    from compute import matmul_gflops
 
+    ceilings = {"float32": matmul_gflops("float32"), "bfloat16": matmul_gflops("bfloat16")}
     print(
         f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}; profile {args.profile}; "
-        f"float32 matmul reaches {matmul_gflops():.0f} GFLOP/s here (measured after the labs)"
+        f"matmul reaches {ceilings['float32']:.0f} GFLOP/s in float32 and {ceilings['bfloat16']:.0f} "
+        "in bfloat16 here (measured after the labs)"
     )
     print("| lab | status | result | training s | epochs | s/epoch | lab wall s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
@@ -127,6 +216,7 @@ def main() -> None:
         print(f"labs 00-03 together: {sum(first_four):.0f} s")
     print(f"all {len(rows)} labs: {sum(walls.values()):.0f} s ({sum(walls.values()) / 60:.1f} min)")
     print_where_the_time_goes(rows)
+    print_compute(rows, ceilings)
     if any(row["embedded_data"] for row in rows) and args.profile == "full":
         sys.exit("full MNIST was not found: set DLKIT_DATA_DIR (e.g. ../shared/data) or `dlkit fetch mnist`")
     if args.profile == "full" and not args.no_record:
@@ -145,6 +235,34 @@ def print_where_the_time_goes(rows: list[dict], slowest: int = 3) -> None:
         others = sum(seconds for _, seconds, _ in cells[slowest:])
         outside = row["wall_seconds"] - sum(seconds for _, seconds, _ in cells)
         print(f"| {row['lab']} | {row['wall_seconds']} | {top} | {others:.1f} | {outside:.1f} |")
+
+
+def print_compute(rows: list[dict], ceilings: dict[str, float]) -> None:
+    """Per lab: the arithmetic its `fit` calls did (training and validation pictures × FLOPs per
+    picture, compute.py), their time, and the rate reached as a share of this CPU's matmul rate in
+    the precision they trained in (bfloat16's for mixed_bfloat16): the distance to the limit."""
+    print("\nCompute of the `fit` calls (forward + backward FLOPs; validation forward only):")
+    print("| lab | fits | pictures trained | TFLOP | fit s | GFLOP/s | share of the matmul rate "
+          "| biggest fit |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        fits = row.get("fits") or []
+        if not fits:
+            print(f"| {row['lab']} | 0 | | | | | | |")
+            continue
+        for fit in fits:
+            fit["flops"] = fit["trained"] * fit["training_flops"] + fit["validated"] * fit["forward_flops"]
+        flops, seconds = sum(f["flops"] for f in fits), sum(f["seconds"] for f in fits)
+        precision = "bfloat16" if all("bfloat16" in f["precision"] for f in fits) else "float32"
+        rate = flops / seconds / 1e9
+        biggest = max(fits, key=lambda f: f["seconds"])
+        biggest_rate = biggest["flops"] / biggest["seconds"] / 1e9
+        print(
+            f"| {row['lab']} | {len(fits)} | {sum(f['trained'] for f in fits):,} | {flops / 1e12:.2f} | "
+            f"{seconds:.1f} | {rate:.0f} | {rate / ceilings[precision]:.0%} of {precision} "
+            f"{ceilings[precision]:.0f} | {biggest['model']} {biggest['seconds']:.1f} s at "
+            f"{biggest_rate:.0f} GFLOP/s ({biggest['precision']}) |"
+        )
 
 
 def record(rows: list[dict]) -> None:

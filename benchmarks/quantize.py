@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import nbformat
-    from time_to_accuracy import matmul_gflops
+    from compute import matmul_gflops
 
     from dlkit.instructor.demo import run_demo
 

@@ -5,8 +5,8 @@ rounds so machine noise hits both alike. Each run trains until its test accuracy
 the target (R1 97.5 %, R2 99.0 %, R3 the recipe's own final accuracy in that round) or its epoch
 budget ends. The clock covers ``fit`` only: the per-epoch test evaluation that decides "reached"
 is measurement, not training, and is taken out. Printed per pair: median seconds to target, the
-ratio lab / reference, final accuracies, peak memory, training throughput and the model's FLOPs
-per image next to what this CPU's matrix multiply reaches.
+ratio lab / reference, final accuracies, peak memory, training throughput and the arithmetic it
+does (``compute.training_flops``) next to what this CPU's float32 matrix multiply reaches.
 
     DLKIT_DATA_DIR=../shared/data python benchmarks/time_to_accuracy.py --pairs R1 R2 R3 --rounds 3
 """
@@ -29,24 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 PAIRS = {"R1": ("R1", "lab01"), "R2": ("R2", "lab02"), "R3": ("R3", "lab03")}
 
 
-def forward_flops(model) -> int:
-    """Multiply-adds ×2 of the Dense and Conv2D layers for one image (the rest is negligible)."""
-    import keras
-
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
-            total += 2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1])
-        elif isinstance(layer, keras.layers.Conv2D):
-            kh, kw, cin, cout = (int(d) for d in layer.kernel.shape)
-            _, height, width, _ = layer.output.shape
-            total += 2 * kh * kw * cin * cout * int(height) * int(width)
-    return total
-
-
 def run_child(name: str, target: float | None, seed: int) -> dict:
     import keras
     import numpy as np
+    from compute import training_flops
     from recipes import recipe
 
     keras.utils.set_random_seed(seed)
@@ -87,21 +73,9 @@ def run_child(name: str, target: float | None, seed: int) -> dict:
         "final_accuracy": state["accuracies"][-1],
         "accuracy_per_epoch": [round(a, 4) for a in state["accuracies"]],
         "images_per_second": chosen.train_images * epochs / training_seconds,
-        "forward_flops": forward_flops(model),
+        "training_flops": training_flops(model),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-
-
-def matmul_gflops() -> float:
-    """What this machine's float32 matrix multiply reaches with TensorFlow (its practical limit)."""
-    import tensorflow as tf
-
-    a = tf.random.normal((2048, 2048))
-    tf.matmul(a, a).numpy()
-    started, repeats = time.perf_counter(), 10
-    for _ in range(repeats):
-        tf.matmul(a, a).numpy()
-    return 2 * 2048**3 * repeats / (time.perf_counter() - started) / 1e9
 
 
 def child(name: str, target: float | None, seed: int) -> dict:
@@ -127,6 +101,7 @@ def main() -> None:
         print(json.dumps(run_child(args.child, args.target, args.seed)))
         return
 
+    from compute import matmul_gflops
     from recipes import TARGETS
 
     os.environ.setdefault("DLKIT_OFFLINE", "1")
@@ -165,8 +140,7 @@ def main() -> None:
             reached = [r["seconds_to_target"] for r in rows if r["seconds_to_target"] is not None]
             medians[name] = statistics.median(reached) if len(reached) == len(rows) else None
             throughput = statistics.median(r["images_per_second"] for r in rows)
-            # forward + backward ≈ 3× forward
-            training_gflops = throughput * rows[0]["forward_flops"] * 3 / 1e9
+            training_gflops = throughput * rows[0]["training_flops"] / 1e9
             shown = (f"{medians[name]:.1f} ({min(reached):.1f}–{max(reached):.1f})"
                      if medians[name] is not None else "not always")
             print(

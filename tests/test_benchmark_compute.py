@@ -57,18 +57,20 @@ def test_the_lab_probe_counts_what_each_fit_trained_and_validated(tmp_path):
     import labs
     from dlkit.instructor.demo import notebook_text, run_lab
 
-    lab = new_notebook(cells=[
-        new_code_cell("import keras\nimport numpy as np"),
-        new_code_cell(
-            "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name='tiny')\n"
-            "model.compile('sgd', 'mse')\n"
-            "model.fit(np.zeros((100, 4)), np.zeros((100, 3)), batch_size=32, epochs=2,\n"
-            "          validation_split=0.2, verbose=0)\n"
-            "model.fit(np.zeros((10, 4)), np.zeros((10, 3)), batch_size=4, epochs=1, verbose=0)\n"
-            "model.save('tiny.keras')  # the counters must not travel into a saved model\n"
-            "print(sorted(keras.models.load_model('tiny.keras').get_config()))"
-        ),
-    ])
+    lab = new_notebook(
+        cells=[
+            new_code_cell("import keras\nimport numpy as np"),
+            new_code_cell(
+                "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name='tiny')\n"
+                "model.compile('sgd', 'mse')\n"
+                "model.fit(np.zeros((100, 4)), np.zeros((100, 3)), batch_size=32, epochs=2,\n"
+                "          validation_split=0.2, verbose=0)\n"
+                "model.fit(np.zeros((10, 4)), np.zeros((10, 3)), batch_size=4, epochs=1, verbose=0)\n"
+                "model.save('tiny.keras')  # the counters must not travel into a saved model\n"
+                "print(sorted(keras.models.load_model('tiny.keras').get_config()))"
+            ),
+        ]
+    )
     (tmp_path / "lab").mkdir()
     nbformat.write(lab, tmp_path / "lab" / "99_tiny.ipynb")
     probed = labs.with_probes(tmp_path / "lab" / "99_tiny.ipynb", tmp_path)

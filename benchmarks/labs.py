@@ -4,6 +4,10 @@ Each lab runs in a process of its own, so its peak memory (the kernel's maximum 
 size) is measured exactly. Full MNIST must be on the machine (e.g. DLKIT_DATA_DIR=../shared/data);
 the benchmark refuses to report figures made on the embedded subset.
 
+It runs a copy of each lab with two cells added (the lab itself is never changed): they count
+what every `fit` trains and validates on, so the report can say how much arithmetic the lab did
+and what share of this CPU's matrix-multiply rate it reached (``compute.py``).
+
 In the full profile, the wall time and peak memory of every lab that ran cleanly on real data are
 written to ``dlkit/instructor/lab_costs.json`` (``--no-record`` to leave it alone), which is where
 ``dlkit doctor`` reads them from.

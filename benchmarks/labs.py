@@ -53,8 +53,9 @@ def cell_seconds(notebook) -> list[tuple[int, float, str]]:
 
 # Two cells the benchmark adds to its copy of each lab, marked so that no timing counts them. The
 # first, after the lab's first `import keras`, makes every `fit` count the pictures it trains and
-# validates on (one counter per model, inside its training step, so no fit is traced again); the
-# last prints each fit's count, time, precision and FLOPs per picture (compute.py).
+# validates on (two counters kept on the model, counted inside its training and test steps, so no
+# fit is traced again); the last prints each fit's count, time, precision and FLOPs per picture
+# (compute.py).
 PROBE_MARK = "# dlkit benchmark probe"
 COUNT_FITS = PROBE_MARK + """
 import sys as _sys
@@ -68,7 +69,7 @@ def _count_fits():
     import keras
     import tensorflow as tf
 
-    runs, counters, fit = [], {{}}, keras.Model.fit
+    runs, fit = [], keras.Model.fit
 
     def counting(step, counter):
         def counted(data):
@@ -77,17 +78,19 @@ def _count_fits():
         return counted
 
     def counted_fit(self, *args, **kwargs):
-        if id(self) not in counters:  # plain attributes: Keras does not track or save them
-            counters[id(self)] = [tf.Variable(0, dtype=tf.int64, trainable=False) for _ in range(2)]
-            object.__setattr__(self, "train_step", counting(self.train_step, counters[id(self)][0]))
-            object.__setattr__(self, "test_step", counting(self.test_step, counters[id(self)][1]))
-        before = [int(c.numpy()) for c in counters[id(self)]]
+        counters = self.__dict__.get("_dlkit_counters")
+        if counters is None:  # set past Keras' __setattr__: not tracked, never saved with the model
+            counters = [tf.Variable(0, dtype=tf.int64, trainable=False) for _ in range(2)]
+            object.__setattr__(self, "_dlkit_counters", counters)
+            object.__setattr__(self, "train_step", counting(self.train_step, counters[0]))
+            object.__setattr__(self, "test_step", counting(self.test_step, counters[1]))
+        before = [int(c.numpy()) for c in counters]
         started = time.perf_counter()
         try:
             return fit(self, *args, **kwargs)
         finally:
             seconds = time.perf_counter() - started
-            trained, validated = (int(c.numpy()) - b for c, b in zip(counters[id(self)], before))
+            trained, validated = (int(c.numpy()) - b for c, b in zip(counters, before))
             runs.append({{
                 "model": self.name, "seconds": seconds, "trained": trained, "validated": validated,
                 "precision": keras.config.dtype_policy().name,
@@ -114,11 +117,9 @@ def with_probes(notebook: Path, folder: Path) -> Path:
     from nbformat.v4 import new_code_cell
 
     lab = nbformat.read(notebook, as_version=4)
-    first_import = next(
-        i for i, cell in enumerate(lab.cells) if cell.cell_type == "code" and "import keras" in cell.source
-    )
-    benchmarks = str(Path(__file__).resolve().parent)
-    lab.cells.insert(first_import + 1, new_code_cell(COUNT_FITS.format(benchmarks=benchmarks)))
+    code = [i for i, c in enumerate(lab.cells) if c.cell_type == "code" and "import keras" in c.source]
+    counter = new_code_cell(COUNT_FITS.format(benchmarks=str(Path(__file__).resolve().parent)))
+    lab.cells.insert(code[0] + 1 if code else 0, counter)  # after the lab's first `import keras`
     lab.cells.append(new_code_cell(REPORT_FITS))
     copy = folder / notebook.name
     nbformat.write(lab, copy)

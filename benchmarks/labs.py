@@ -245,29 +245,56 @@ def print_where_the_time_goes(rows: list[dict], slowest: int = 3) -> None:
 def print_compute(rows: list[dict], ceilings: dict[str, float]) -> None:
     """Per lab: the arithmetic its `fit` calls did (training and validation pictures × FLOPs per
     picture, compute.py), their time, and the rate reached as a share of this CPU's matmul rate in
-    the precision they trained in (bfloat16's for mixed_bfloat16): the distance to the limit."""
+    the precision they trained in (bfloat16's for mixed_bfloat16): the distance to the limit.
+
+    Then the floor: how long these labs would take if every `fit` ran at that matmul rate and
+    everything outside the fits (kernel start, imports, data, evaluation, feature extraction) took
+    what it took. No setting can bring a lab below it without less arithmetic (fewer pictures,
+    epochs or weights) or a faster machine."""
     print("\nCompute of the `fit` calls (forward + backward FLOPs; validation forward only):")
-    print("| lab | fits | pictures trained | TFLOP | fit s | GFLOP/s | share of the matmul rate "
-          "| biggest fit |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| lab | fits | pictures trained | TFLOP | fit s | at the matmul rate s | GFLOP/s "
+          "| share of the matmul rate | biggest fit |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    floors = {}
     for row in rows:
         fits = row.get("fits") or []
+        fastest = sum(at_matmul_rate(fit, ceilings) for fit in fits)
+        outside_fits = row["wall_seconds"] - sum(fit["seconds"] for fit in fits)
+        floors[row["lab"][:2]] = (row["wall_seconds"], outside_fits + fastest)
         if not fits:
-            print(f"| {row['lab']} | 0 | | | | | | |")
+            print(f"| {row['lab']} | 0 | | | | | | | |")
             continue
-        for fit in fits:
-            fit["flops"] = fit["trained"] * fit["training_flops"] + fit["validated"] * fit["forward_flops"]
-        flops, seconds = sum(f["flops"] for f in fits), sum(f["seconds"] for f in fits)
-        precision = "bfloat16" if all("bfloat16" in f["precision"] for f in fits) else "float32"
+        flops, seconds = sum(fit_flops(f) for f in fits), sum(f["seconds"] for f in fits)
+        precision = "bfloat16" if all(precision_of(f) == "bfloat16" for f in fits) else "float32"
         rate = flops / seconds / 1e9
         biggest = max(fits, key=lambda f: f["seconds"])
-        biggest_rate = biggest["flops"] / biggest["seconds"] / 1e9
+        biggest_rate = fit_flops(biggest) / biggest["seconds"] / 1e9
         print(
             f"| {row['lab']} | {len(fits)} | {sum(f['trained'] for f in fits):,} | {flops / 1e12:.2f} | "
-            f"{seconds:.1f} | {rate:.0f} | {rate / ceilings[precision]:.0%} of {precision} "
-            f"{ceilings[precision]:.0f} | {biggest['model']} {biggest['seconds']:.1f} s at "
-            f"{biggest_rate:.0f} GFLOP/s ({biggest['precision']}) |"
+            f"{seconds:.1f} | {fastest:.1f} | {rate:.0f} | "
+            f"{rate / ceilings[precision]:.0%} of {precision} {ceilings[precision]:.0f} | {biggest['model']} "
+            f"{biggest['seconds']:.1f} s at {biggest_rate:.0f} GFLOP/s ({biggest['precision']}) |"
         )
+    for name, labs in (("labs 00-03", ("00", "01", "02", "03")), (f"all {len(rows)} labs", tuple(floors))):
+        if all(lab in floors for lab in labs):
+            wall, floor = (sum(floors[lab][i] for lab in labs) for i in (0, 1))
+            print(f"{name}: {wall:.0f} s measured; every fit at the matmul rate, the rest as measured: "
+                  f"{floor:.0f} s at the least")
+
+
+def fit_flops(fit: dict) -> float:
+    """What one reported `fit` computed: its pictures trained and validated, each at its cost."""
+    return fit["trained"] * fit["training_flops"] + fit["validated"] * fit["forward_flops"]
+
+
+def precision_of(fit: dict) -> str:
+    """The precision whose matmul rate a `fit` is held to (mixed_bfloat16 computes in bfloat16)."""
+    return "bfloat16" if "bfloat16" in fit["precision"] else "float32"
+
+
+def at_matmul_rate(fit: dict, ceilings: dict[str, float]) -> float:
+    """Seconds one reported `fit` would take at this CPU's matmul rate in its precision."""
+    return fit_flops(fit) / (ceilings[precision_of(fit)] * 1e9)
 
 
 def record(rows: list[dict]) -> None:

@@ -15,6 +15,7 @@ measure again, ``auto`` (the default) to measure once and reuse.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -121,11 +122,15 @@ def _stored() -> dict:
 def _store(probe: PrecisionProbe) -> None:
     stored = _stored()
     stored[probe.machine] = asdict(probe)
+    path = cache_root() / PROBE_FILE
+    partial = path.with_name(f".{PROBE_FILE}.{os.getpid()}")
     try:
         cache_root().mkdir(parents=True, exist_ok=True)
-        (cache_root() / PROBE_FILE).write_text(json.dumps(stored, indent=1), encoding="utf-8")
-    except OSError:
-        pass  # a read-only cache: measure again next time
+        partial.write_text(json.dumps(stored, indent=1), encoding="utf-8")
+        os.replace(partial, path)  # whole or not at all: a lab reading it at the same time never sees half
+    except OSError:  # a read-only cache: measure again next time
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def stored_probe() -> PrecisionProbe | None:

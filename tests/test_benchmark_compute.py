@@ -81,3 +81,23 @@ def test_the_lab_probe_counts_what_each_fit_trained_and_validated(tmp_path):
     assert all(f["training_flops"] == 3 * 2 * 4 * 3 and f["seconds"] > 0 for f in fits)
     timed = [number for number, _, _ in labs.cell_seconds(nbformat.read(result.notebook, as_version=4))]
     assert timed == [0, 2]  # the lab's own cells; the probes (1 and 3) are not the lab's time
+
+
+def test_the_floor_puts_every_fit_at_the_matmul_rate_and_keeps_the_rest(capsys):
+    import labs
+
+    def fit(teraflops, seconds, precision):  # one picture of `teraflops` trained, none validated
+        return {"model": "m", "trained": 1, "validated": 0, "training_flops": teraflops * 1e12,
+                "forward_flops": 0, "seconds": seconds, "precision": precision}
+
+    rows = [
+        {"lab": "00_foundations", "wall_seconds": 10.0, "fits": []},
+        {"lab": "01_mnist_dense", "wall_seconds": 20.0, "fits": [fit(1, 15.0, "float32")]},
+        {"lab": "02_mnist_cnn", "wall_seconds": 30.0, "fits": [fit(2, 20.0, "mixed_bfloat16")]},
+        {"lab": "03_ponies", "wall_seconds": 40.0, "fits": []},
+    ]
+    labs.print_compute(rows, {"float32": 100.0, "bfloat16": 200.0})
+    printed = capsys.readouterr().out
+    # lab 01: 1 TFLOP at 100 GFLOP/s is 10 s, plus its 5 s outside the fit; lab 02: 10 s + 10 s
+    assert "| 01_mnist_dense | 1 | 1 | 1.00 | 15.0 | 10.0 | 67 | 67% of float32 100 |" in printed
+    assert "labs 00-03: 100 s measured; every fit at the matmul rate, the rest as measured: 85 s" in printed

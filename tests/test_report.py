@@ -83,6 +83,12 @@ def test_the_page_holds_status_time_result_memory_figures_and_machine(tmp_path):
     assert not re.search(r'(src|href)="(https?:|file:|/)', page) and "<link" not in page
 
 
+def test_labs_run_side_by_side_are_reported_with_the_run_s_wall_time_and_their_own_times(tmp_path):
+    when = datetime.datetime(2026, 11, 30, 13, 0)
+    page = render_report(results(tmp_path), MACHINE, "quick", when, wall_seconds=61.0, jobs=2)
+    assert "1 of 2 labs ran cleanly in 1 min 01 s (2 at a time; their own times add up to 1 min 27 s)" in page
+
+
 def test_chromium_renders_the_report_and_shows_every_figure(tmp_path):
     page = write_report(results(tmp_path), tmp_path / "report", MACHINE, "quick")
     dom = rendered_dom(page, tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,17 +76,31 @@ def cmd_student_copy(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from dlkit.instructor.demo import NO_LABS_HELP, run_demo, select_labs
     from dlkit.instructor.machine import describe_machine
-    from dlkit.instructor.report import format_bytes, write_report
+    from dlkit.instructor.report import format_bytes, format_seconds, write_report
+    from dlkit.instructor.side_by_side import default_jobs, lab_peak_bytes
 
     labs = select_labs(args.only, args.labs)
     if not labs:
         raise DlkitError(f"no lab notebooks (NN_name.ipynb) in {args.labs}" if args.labs else NO_LABS_HELP)
     out = args.out.resolve()
-    print(f"Running {len(labs)} lab(s) in the {args.profile} profile; output in {out}")
-    results = run_demo(out, labs, profile=args.profile, online=args.online)
+    if args.jobs:
+        jobs, how = args.jobs, f"{args.jobs} at a time (--jobs {args.jobs})"
+    else:
+        jobs, how = default_jobs(args.profile, describe_machine(framework=False), lab_peak_bytes(labs))
+    print(f"Running {len(labs)} lab(s) in the {args.profile} profile, {how}; output in {out}")
+    started = time.perf_counter()
+    results = run_demo(out, labs, profile=args.profile, online=args.online, jobs=jobs)
+    wall_seconds = time.perf_counter() - started
     rows = [[r.name, r.status, r.key_metric, f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)]
             for r in results]
     print()
@@ -93,8 +108,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nExecuted notebooks and figures: {out}")
     for result in results:
         print(f"  {result.name}: {result.notebook} ({len(result.figures)} figures)")
+    own = format_seconds(sum(r.seconds for r in results))
+    side_by_side = f"; {jobs} at a time, the labs' own times add up to {own}" if jobs > 1 else ""
+    print(f"\nWall time {format_seconds(wall_seconds)}{side_by_side}")
     if args.report:
-        page = write_report(results, args.report.resolve(), describe_machine(), args.profile)
+        folder, machine = args.report.resolve(), describe_machine()
+        page = write_report(results, folder, machine, args.profile, wall_seconds=wall_seconds, jobs=jobs)
         print(f"\nRehearsal report: {page}")
     failed = [r.name for r in results if r.status.startswith("failed")]
     skipped = [r.name for r in results if r.status.startswith("skipped")]
@@ -107,8 +126,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ponies(args: argparse.Namespace) -> int:
-    import time
-
     from dlkit.course.ponies import generate_ponies
 
     started = time.perf_counter()
@@ -213,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")
     demo.add_argument("--only", nargs="+", metavar="PREFIX", help="run only labs starting so, e.g. 00")
     demo.add_argument("--online", action="store_true", help="allow downloads (off by default)")
+    demo.add_argument(
+        "--jobs", type=positive_int, metavar="N",
+        help="labs at a time (default: 2 in the quick profile on a CPU-only machine with the memory, else 1)",
+    )
     demo.add_argument(
         "--report",
         type=Path,

@@ -232,21 +232,28 @@ def run_demo(
     profile: str = "quick",
     online: bool = False,
     progress: Callable[[str], None] = print,
+    jobs: int = 1,
 ) -> list[LabResult]:
-    """Run ``labs`` one after the other in ``profile``; never uses the network unless ``online``.
+    """Run ``labs`` in ``profile``, ``jobs`` at a time (``side_by_side``: one after the other by
+    default); never uses the network unless ``online``. Returns the results in the order of ``labs``.
 
     Raises DlkitError, before running anything, when another run is writing to ``out``.
     """
+    from dlkit.instructor.side_by_side import run_side_by_side, settle_cpu_precision
+
     out.mkdir(parents=True, exist_ok=True)
     settings = {"DLKIT_PROFILE": profile, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     if not online:
         settings["DLKIT_OFFLINE"] = "1"
-    results = []
+    number = {lab: f"[{index}/{len(labs)}] {lab.stem}" for index, lab in enumerate(labs, start=1)}
+
+    def run_one(lab: Path) -> LabResult:
+        unable = cannot_run(lab)
+        result = LabResult(lab.stem, f"skipped: {unable}", 0.0) if unable else run_lab(lab, out, profile)
+        progress(f"{number[lab]}: {result.status} in {result.seconds:.1f} s")
+        return result
+
     with output_folder_lock(out), mock.patch.dict(os.environ, settings):
-        for number, lab in enumerate(labs, start=1):
-            progress(f"[{number}/{len(labs)}] {lab.stem} ...")
-            unable = cannot_run(lab)
-            result = LabResult(lab.stem, f"skipped: {unable}", 0.0) if unable else run_lab(lab, out, profile)
-            progress(f"[{number}/{len(labs)}] {lab.stem}: {result.status} in {result.seconds:.1f} s")
-            results.append(result)
-    return results
+        if jobs > 1:
+            settle_cpu_precision(labs)
+        return run_side_by_side(labs, jobs, run_one, started=lambda lab: progress(f"{number[lab]} ..."))

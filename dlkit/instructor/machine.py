@@ -112,14 +112,16 @@ def tpu_address() -> str | None:
     return "/dev/accel0 (TPU VM)" if os.path.exists("/dev/accel0") else None
 
 
-def describe_machine() -> Machine:
+def describe_machine(framework: bool = True) -> Machine:
+    """This machine's facts. Without ``framework``, GPUs are only those ``nvidia-smi`` lists, and
+    no process is started to ask TensorFlow (a few seconds where it is installed)."""
     return Machine(
         system=f"{platform.system()} {platform.release()} ({platform.machine()}), "
         f"Python {platform.python_version()}",
         processor=processor_name(),
         cores=os.cpu_count() or 1,
         memory_bytes=total_memory_bytes(),
-        gpus=_nvidia_smi_gpus() or _tensorflow_gpus(),
+        gpus=_nvidia_smi_gpus() or (_tensorflow_gpus() if framework else []),
         tpu=tpu_address(),
         tensor_cores=_nvidia_smi_tensor_cores(),
     )

@@ -117,14 +117,23 @@ def _lab_section(result: LabResult) -> str:
     )
 
 
-def render_report(results: list[LabResult], machine: Machine, profile: str, when: datetime.datetime) -> str:
-    """The whole page as a string."""
+def render_report(
+    results: list[LabResult],
+    machine: Machine,
+    profile: str,
+    when: datetime.datetime,
+    wall_seconds: float | None = None,
+    jobs: int = 1,
+) -> str:
+    """The whole page as a string. ``wall_seconds``: the whole run's time where it was measured
+    (with ``jobs`` labs at a time, less than the labs' own times added up)."""
     failed = [r.name for r in results if r.status.startswith("failed")]
     skipped = [r.name for r in results if r.status.startswith("skipped")]
     total = sum(r.seconds for r in results)
     verdict = (
         f"{len(results) - len(failed) - len(skipped)} of {len(results)} labs ran cleanly "
-        f"in {format_seconds(total)}"
+        f"in {format_seconds(total if wall_seconds is None else wall_seconds)}"
+        + (f" ({jobs} at a time; their own times add up to {format_seconds(total)})" if jobs > 1 else "")
         + (f"; failed: {', '.join(failed)}" if failed else "")
         + (f"; skipped: {', '.join(skipped)}" if skipped else "")
     )
@@ -158,10 +167,12 @@ def write_report(
     machine: Machine,
     profile: str,
     when: datetime.datetime | None = None,
+    wall_seconds: float | None = None,
+    jobs: int = 1,
 ) -> Path:
     """Write ``folder/report.html`` and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     page = folder / "report.html"
     when = when or datetime.datetime.now()
-    page.write_text(render_report(results, machine, profile, when), encoding="utf-8")
+    page.write_text(render_report(results, machine, profile, when, wall_seconds, jobs), encoding="utf-8")
     return page

@@ -72,11 +72,15 @@ def pony_splits(
 
     Each split has its own seed (1, 2, 3), so no picture is in two splits. The folders live in
     dlkit's cache (``$DLKIT_CACHE_DIR/ponies/...``) unless ``root`` is given, and are reused when
-    complete, so a lab does not redraw them on every run.
+    complete, so a lab does not redraw them on every run. Two processes asking for the same folder
+    at once (``dlkit demo`` runs labs side by side) draw it once: the second waits for the first,
+    so neither reads a picture while the other is still writing it.
 
     Returns:
         {"train": Path, "validation": Path, "test": Path}
     """
+    from filelock import FileLock
+
     from dlkit.data import locations
 
     base = Path(root) if root is not None else locations.ensure_writable(locations.cache_root() / "ponies")
@@ -86,8 +90,11 @@ def pony_splits(
         folder = base / f"{split}-seed{seed}-{per_class}x{size}px"
         done = folder.with_name(folder.name + ".complete")  # beside the folder: not a picture
         if not done.exists():
-            generate_ponies(folder, per_class=per_class, seed=seed, size=size)
-            done.write_text("all pictures written\n")
+            base.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(folder.with_name(folder.name + ".lock"))):
+                if not done.exists():  # not drawn by another process while this one waited
+                    generate_ponies(folder, per_class=per_class, seed=seed, size=size)
+                    done.write_text("all pictures written\n")
         folders[split] = folder
     return folders
 

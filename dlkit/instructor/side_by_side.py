@@ -1,0 +1,120 @@
+"""Running labs side by side in ``dlkit demo``: how many at once, which lab waits for which.
+
+A quick-profile lab keeps a 2-core CPU only partly busy: its kernel starts, TensorFlow is imported
+and small networks spend much of each step in Python. Two labs at a time fill those gaps, so the
+quick demo ends sooner with the same figures (README, "Labs, full and quick profiles"). Each lab
+still runs in its own kernel and folder, and the results are listed in course order.
+
+Two labs are never run at once where that would change what the run is for or could fail: in the
+full profile (a rehearsal times each lab as it will run in class), on a GPU or TPU (one device,
+held by one process), on one core, or where two labs' recorded peak memory would not fit. A lab
+that loads an earlier lab's saved history (lab 04 plots lab 03's curves) starts after every
+earlier lab that saves one. Before labs that choose their precision start side by side, this
+machine's bfloat16 measurement is made alone (``settle_cpu_precision``): timed beside another
+lab it could pick the slower precision and keep that choice for every later run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import TypeVar
+
+from dlkit.instructor.machine import Machine
+
+__all__ = [
+    "SIDE_BY_SIDE",
+    "default_jobs",
+    "lab_peak_bytes",
+    "labs_to_wait_for",
+    "run_side_by_side",
+    "settle_cpu_precision",
+]
+
+SIDE_BY_SIDE = 2  # labs at a time in the quick profile on a CPU-only machine with two cores or more
+MEMORY_HEADROOM_BYTES = 2 * 2**30  # for the demo itself, the operating system and a browser
+
+# What a lab's code says about it (dlkit.course.results and dlkit.runtime name these functions)
+SAVES_RESULTS, LOADS_RESULTS = "save_history(", "load_history("
+CHOOSES_PRECISION = "pick_runtime("
+
+Result = TypeVar("Result")
+
+
+def default_jobs(profile: str, machine: Machine, peak_bytes: list[float]) -> tuple[int, str]:
+    """How many labs to run at once, and why, for ``profile`` on ``machine``. ``peak_bytes``: the
+    selected labs' recorded peak memory (full profile, so an upper bound for the quick one)."""
+    if profile != "quick":
+        return 1, "one lab at a time: a full-profile rehearsal times each lab as it runs in class"
+    if machine.tpu or machine.gpus:
+        return 1, "one lab at a time: the labs would share one accelerator"
+    if machine.cores < 2:
+        return 1, "one lab at a time: this machine has one core"
+    largest = sorted(peak_bytes, reverse=True)[:SIDE_BY_SIDE]
+    needed = sum(largest) + MEMORY_HEADROOM_BYTES
+    if machine.memory_bytes and len(largest) == SIDE_BY_SIDE and machine.memory_bytes < needed:
+        return 1, f"one lab at a time: two would need about {needed / 2**30:.1f} GiB of memory"
+    return SIDE_BY_SIDE, f"{SIDE_BY_SIDE} labs at a time ({machine.cores} cores, no GPU or TPU)"
+
+
+def lab_peak_bytes(labs: list[Path]) -> list[float]:
+    """The recorded full-profile peak memory of each of ``labs`` that has one (lab_costs.json)."""
+    from dlkit.instructor.lab_costs import read_lab_costs
+
+    peaks = {cost.lab: cost.peak_bytes for cost in read_lab_costs()}
+    return [peaks[lab.stem] for lab in labs if lab.stem in peaks]
+
+
+def _code(lab: Path) -> str:
+    import nbformat
+
+    notebook = nbformat.read(lab, as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def labs_to_wait_for(labs: list[Path]) -> dict[Path, list[Path]]:
+    """For each lab, the earlier labs that must have finished before it starts: a lab that loads
+    a saved history waits for every earlier lab that saves one."""
+    code = {lab: _code(lab) for lab in labs}
+    return {
+        lab: [earlier for earlier in labs[:index] if SAVES_RESULTS in code[earlier]]
+        if LOADS_RESULTS in code[lab]
+        else []
+        for index, lab in enumerate(labs)
+    }
+
+
+SETTLE_PRECISION = "from dlkit.precision import cpu_bfloat16_pays_off; cpu_bfloat16_pays_off()"
+
+
+def settle_cpu_precision(labs: list[Path]) -> None:
+    """Make (or reuse) this machine's bfloat16 measurement in a process of its own, alone on the
+    CPU, when any of ``labs`` chooses its precision; labs started afterwards read the stored one.
+    A failure here is left to the labs, which report it in their own words."""
+    if any(CHOOSES_PRECISION in _code(lab) for lab in labs):
+        subprocess.run([sys.executable, "-c", SETTLE_PRECISION], capture_output=True, check=False)
+
+
+def run_side_by_side(
+    labs: list[Path], jobs: int, run_one: Callable[[Path], Result], started: Callable[[Path], None]
+) -> list[Result]:
+    """``run_one`` every lab, ``jobs`` at a time, in course order as far as ``labs_to_wait_for``
+    allows; ``started`` is told as each begins. Returns the results in the order of ``labs``."""
+    waits_for = labs_to_wait_for(labs) if jobs > 1 else {lab: [] for lab in labs}
+    results: dict[Path, Result] = {}
+    running: dict[Future, Path] = {}
+    waiting = list(labs)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        while waiting or running:
+            ready = [lab for lab in waiting if all(earlier in results for earlier in waits_for[lab])]
+            for lab in ready[: max(1, jobs) - len(running)]:
+                waiting.remove(lab)
+                started(lab)
+                running[pool.submit(run_one, lab)] = lab
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()
+    return [results[lab] for lab in labs]

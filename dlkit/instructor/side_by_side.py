@@ -23,9 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TypeVar
 
-from dlkit.course.results import load_history, save_history
 from dlkit.instructor.machine import Machine
-from dlkit.runtime import pick_runtime
 
 __all__ = [
     "SIDE_BY_SIDE",
@@ -39,9 +37,9 @@ __all__ = [
 SIDE_BY_SIDE = 2  # labs at a time in the quick profile on a CPU-only machine with two cores or more
 MEMORY_HEADROOM_BYTES = 2 * 2**30  # for the demo itself, the operating system and a browser
 
-# What a lab's code says about it: the calls that save and load histories, and choose the precision
-SAVES_RESULTS, LOADS_RESULTS = f"{save_history.__name__}(", f"{load_history.__name__}("
-CHOOSES_PRECISION = f"{pick_runtime.__name__}("
+# What a lab's code says about it (dlkit.course.results and dlkit.runtime name these functions)
+SAVES_RESULTS, LOADS_RESULTS = "save_history(", "load_history("
+CHOOSES_PRECISION = "pick_runtime("
 
 Result = TypeVar("Result")
 

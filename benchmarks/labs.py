@@ -8,9 +8,11 @@ It runs a copy of each lab with two cells added (the lab itself is never changed
 what every `fit` trains and validates on, so the report can say how much arithmetic the lab did
 and what share of this CPU's matrix-multiply rate it reached (``compute.py``).
 
-In the full profile, the wall time and peak memory of every lab that ran cleanly on real data are
-written to ``dlkit/instructor/lab_costs.json`` (``--no-record`` to leave it alone), which is where
-``dlkit doctor`` reads them from.
+In the full profile, the wall time, peak memory and printed results of every lab that ran cleanly
+on real data are written to ``dlkit/instructor/lab_costs.json`` (``--no-record`` to leave it
+alone), which is where ``dlkit doctor`` and ``dlkit demo`` read them from. ``--first-run`` runs
+each lab twice, first on an empty dlkit cache (a machine's first run: pony folders drawn, bfloat16
+measured), then again on the cache that run filled; both times are recorded.
 
     DLKIT_DATA_DIR=../shared/data python benchmarks/labs.py 01 02
 """
@@ -141,6 +143,7 @@ def run_one(notebook: Path, out: Path) -> dict:
     import nbformat
 
     from dlkit.course.headlines import training_times
+    from dlkit.course.lab_facts import read_lab_facts
     from dlkit.instructor.demo import notebook_text, run_lab
 
     with tempfile.TemporaryDirectory() as folder:
@@ -152,6 +155,7 @@ def run_one(notebook: Path, out: Path) -> dict:
         "fits": fits_reported(text),
         "cells": cells,
         "lab": result.name,
+        "full_profile_data": list(read_lab_facts(notebook).full_profile_data),
         "status": result.status,
         "wall_seconds": round(result.seconds, 1),
         "headlines": result.headlines,
@@ -161,6 +165,22 @@ def run_one(notebook: Path, out: Path) -> dict:
     }
 
 
+def run_child(lab: Path, args: argparse.Namespace, environment: dict, what: str) -> dict:
+    """Run ``lab`` in a process of its own and return what ``run_one`` reported there."""
+    print(f"running {lab.stem} ({args.profile} profile{', ' + what if what else ''}) ...", flush=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "x", "--child", str(lab), "--out", str(args.out)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        sys.exit(f"{lab.stem}: the benchmark process failed:\n{child.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labs", nargs="+", help="lab prefixes, e.g. 01 02")
@@ -168,6 +188,8 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="do not update dlkit's lab_costs.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "dlkit-benchmark")
+    parser.add_argument("--first-run", action="store_true",
+                        help="run each lab on an empty cache first, then warm; record both times")
     args = parser.parse_args()
 
     if args.child:
@@ -180,18 +202,14 @@ def main() -> None:
     labs = [lab for lab in find_labs() if any(lab.stem.startswith(p) for p in args.labs)]
     rows = []
     for lab in labs:
-        print(f"running {lab.stem} ({args.profile} profile) ...", flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "x", "--child", str(lab), "--out", str(args.out)],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
-        if not lines:
-            sys.exit(f"{lab.stem}: the benchmark process failed:\n{child.stderr[-2000:]}")
-        rows.append(json.loads(lines[-1]))
+        if args.first_run:
+            with tempfile.TemporaryDirectory(prefix="dlkit-first-run-") as empty_cache:
+                first = run_child(lab, args, {**environment, "DLKIT_CACHE_DIR": empty_cache}, "first run")
+                row = run_child(lab, args, {**environment, "DLKIT_CACHE_DIR": empty_cache}, "warm")
+            row["first_run_seconds"] = first["wall_seconds"]
+        else:
+            row = run_child(lab, args, environment, "")
+        rows.append(row)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from compute import matmul_gflops
@@ -203,8 +221,9 @@ def main() -> None:
         f"matmul reaches {ceilings['float32']:.0f} GFLOP/s in float32 and {ceilings['bfloat16']:.0f} "
         "in bfloat16 here (measured after the labs)"
     )
-    print("| lab | status | result | training s | epochs | s/epoch | lab wall s | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| lab | status | result | training s | epochs | s/epoch | lab wall s | first run s "
+          "| peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         seconds = sum(s for s, _ in row["training"]) if row["training"] else float("nan")
         epochs = sum(e for _, e in row["training"])
@@ -213,7 +232,8 @@ def main() -> None:
             result += " (EMBEDDED SUBSET, not full MNIST)"
         print(
             f"| {row['lab']} | {row['status']} | {result} | {seconds:.1f} | {epochs} | "
-            f"{seconds / max(epochs, 1):.1f} | {row['wall_seconds']} | {row['peak_rss_mb']} |"
+            f"{seconds / max(epochs, 1):.1f} | {row['wall_seconds']} | {row.get('first_run_seconds', '-')} | "
+            f"{row['peak_rss_mb']} |"
         )
     walls = {row["lab"][:2]: row["wall_seconds"] for row in rows}
     first_four = [walls[lab] for lab in ("00", "01", "02", "03") if lab in walls]
@@ -314,7 +334,9 @@ def record(rows: list[dict]) -> None:
             cores=machine.cores,
             machine=described,
             date=time.strftime("%Y-%m-%d"),
-            note=weights_note if row["lab"].startswith("04") else "",
+            note=weights_note if "vgg16" in row["full_profile_data"] else "",
+            headlines=row["headlines"],
+            first_run_seconds=row.get("first_run_seconds"),
         )
         for row in rows
         if row["status"] == "ok" and not row["embedded_data"]

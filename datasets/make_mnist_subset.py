@@ -1,9 +1,9 @@
-"""Make the class-balanced MNIST subset that ships inside dlkit (``dlkit/embedded/``).
+"""Make the class-balanced MNIST subset that ships inside dlkit (``dlkit/data/embedded/``).
 
 Takes 1 000 training and 200 test images of each digit, chosen at random with a fixed seed and
 kept in their original order, from a full MNIST npz in Keras' layout.
 
-    python datasets/make_mnist_subset.py ../shared/data/mnist.npz dlkit/embedded/mnist_subset.npz
+    python datasets/make_mnist_subset.py ../shared/data/mnist.npz dlkit/data/embedded/mnist_subset.npz
 """
 
 from __future__ import annotations

@@ -7,8 +7,12 @@ in bfloat16 on 2026-11-22 and 10 % slower on 2026-11-25), so ``cpu_bfloat16_pays
 small ConvNet's training step in both precisions on the machine itself and turns bfloat16 on only
 when it is clearly faster.
 
-The measurement takes about two seconds and is kept per machine (CPU model, core count, backend
-and versions) in ``<dlkit cache>/precision.json``, so every later lab on the machine reuses it.
+The measurement is made in a Python process of its own (``python -m dlkit.precision``), never in
+the caller's: it builds and trains Keras models, which would advance the caller's layer-name
+counters (a lab's ``model.summary()`` would then name ``conv2d_12`` where it named ``conv2d_8``)
+and leave its memory and graph state behind. It takes a few seconds, most of them importing the
+backend, and is kept per machine (CPU model, core count, backend and versions) in
+``<dlkit cache>/precision.json``, so every later lab on the machine reuses it.
 ``$DLKIT_CPU_PRECISION`` overrides it: ``float32`` or ``bfloat16`` to choose, ``measure`` to
 measure again, ``auto`` (the default) to measure once and reuse.
 """
@@ -19,11 +23,11 @@ import contextlib
 import importlib.metadata
 import json
 import os
+import platform
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
-
-from dlkit.data.locations import cache_root
-from dlkit.runtime import processor_name
 
 __all__ = [
     "MIN_SPEEDUP",
@@ -31,6 +35,8 @@ __all__ = [
     "PrecisionProbe",
     "cpu_bfloat16_pays_off",
     "measure_bfloat16",
+    "measure_in_own_process",
+    "processor_name",
     "stored_probe",
 ]
 
@@ -38,6 +44,7 @@ PRECISION_VARIABLE = "DLKIT_CPU_PRECISION"
 CHOICES = ("auto", "measure", "float32", "bfloat16")
 MIN_SPEEDUP = 1.15  # below this the gain is within the noise of a 2-second measurement
 PROBE_FILE = "precision.json"
+MEASURE_TIMEOUT_SECONDS = 300  # a backend import and 32 small training steps; minutes means stuck
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,18 @@ class PrecisionProbe:
     @property
     def pays_off(self) -> bool:
         return self.speedup >= MIN_SPEEDUP
+
+
+def processor_name() -> str:
+    """The CPU's model name ("AMD EPYC"), for reports and for keying what was measured on it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def machine_key() -> str:
@@ -112,6 +131,40 @@ def measure_bfloat16() -> PrecisionProbe:
     return PrecisionProbe(machine_key(), max(rates["float32"]), max(rates["mixed_bfloat16"]))
 
 
+def measure_in_own_process() -> PrecisionProbe:
+    """``measure_bfloat16`` in a fresh Python on the caller's Keras backend, stored there; the
+    caller's Keras state (name counters, policy, memory) is left as it was.
+
+    Raises RuntimeError, with the child's last words, when the measurement cannot be made."""
+    import keras
+
+    environment = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "dlkit.precision"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=MEASURE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"the bfloat16 measurement took over {MEASURE_TIMEOUT_SECONDS} s") from None
+    lines = run.stdout.strip().splitlines()
+    if run.returncode != 0 or not lines:
+        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the bfloat16 measurement failed (exit {run.returncode}): {last}")
+    return PrecisionProbe(**json.loads(lines[-1]))
+
+
+def cache_root():
+    """dlkit's cache folder (imported here, not at the top: ``dlkit demo`` imports this module for
+    ``processor_name`` at its start, which must need nothing beyond the standard library)."""
+    from dlkit.data.locations import cache_root as root
+
+    return root()
+
+
 def _stored() -> dict:
     try:
         return json.loads((cache_root() / PROBE_FILE).read_text(encoding="utf-8"))
@@ -145,8 +198,16 @@ def stored_probe() -> PrecisionProbe | None:
 _measured_here: PrecisionProbe | None = None
 
 
-def cpu_bfloat16_pays_off() -> tuple[bool, str]:
-    """Whether to train in ``mixed_bfloat16`` on this CPU, and a few words of why."""
+def _measure_here_and_store() -> PrecisionProbe:
+    probe = measure_bfloat16()
+    _store(probe)
+    return probe
+
+
+def cpu_bfloat16_pays_off(in_own_process: bool = True) -> tuple[bool, str]:
+    """Whether to train in ``mixed_bfloat16`` on this CPU, and a few words of why. A measurement,
+    where one is needed, runs in a process of its own (``in_own_process=False``: in this one,
+    for a process that exists only to measure)."""
     global _measured_here
     choice = os.environ.get(PRECISION_VARIABLE, "auto").strip().lower() or "auto"
     if choice not in CHOICES:
@@ -158,8 +219,17 @@ def cpu_bfloat16_pays_off() -> tuple[bool, str]:
         probe = _measured_here
         probe = probe or stored_probe()
     if probe is None or choice == "measure":
-        probe = measure_bfloat16()
-        _store(probe)
+        try:
+            probe = measure_in_own_process() if in_own_process else _measure_here_and_store()
+        except RuntimeError as error:  # float32 is always correct; say why bfloat16 was not tried
+            return False, f"{error}; float32"
     _measured_here = probe
     verdict = "on" if probe.pays_off else "off"
     return probe.pays_off, f"bfloat16 measured {probe.speedup:.2f}× float32 on this CPU, so {verdict}"
+
+
+if __name__ == "__main__":
+    if "--settle" in sys.argv[1:]:  # dlkit demo, before labs start side by side: measure if none is stored
+        print(cpu_bfloat16_pays_off(in_own_process=False)[1])
+    else:  # what measure_in_own_process runs: measure, store, print the probe as JSON
+        print(json.dumps(asdict(_measure_here_and_store())))

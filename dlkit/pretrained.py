@@ -55,9 +55,7 @@ BASES = {
     "resnet50": Base("ResNet50", "resnet50", 224),
     "inceptionv3": Base("InceptionV3", "inception_v3", 299),
     "xception": Base("Xception", "xception", 299),
-    "mobilenet": Base("MobileNet", "mobilenet", 224),
 }
-UNVERIFIABLE = {"mobilenet"}  # Keras carries no hash for these weights
 
 
 RANDOM_WEIGHTS_VARIABLE = "DLKIT_PRETRAINED_WEIGHTS"
@@ -98,7 +96,8 @@ def load_base(
     """Build ``keras.applications.<Name>`` with verified ImageNet weights (or random ones).
 
     Args:
-        name: "vgg16", "vgg19", "resnet50", "inceptionv3", "xception" or "mobilenet".
+        name: "vgg16", "vgg19", "resnet50", "inceptionv3" or "xception" (the networks whose
+            weights Keras publishes with a hash, so dlkit can verify them).
         include_top: True for the full network with its 1 000-class ImageNet classifier (then
             ``input_shape`` must be the training size, e.g. (224, 224, 3)); False for the
             convolutional base alone, for any input of at least 32×32.
@@ -123,11 +122,6 @@ def load_base(
         return builder(weights=None, include_top=include_top, input_shape=input_shape)
     if weights != "imagenet":
         raise ValueError("weights must be 'imagenet' or None; pass a file as path=")
-    if name.lower() in UNVERIFIABLE:
-        raise DlkitError(
-            f"Keras carries no hash for {base.class_name}'s weights, so dlkit cannot verify them; "
-            f"use keras.applications.{base.class_name}(weights='imagenet') if you trust the download"
-        )
     entry = get_entry(name)
     located = locate(entry, entry.file("full" if include_top else "notop"), path=path)
     if verbose:

@@ -12,12 +12,12 @@ one device needs nothing. Keras on PyTorch trains on one device (the first GPU, 
 says so when the machine has more.
 
 The precision follows the devices (``choose_policy``): ``mixed_float16`` on GPUs with tensor cores
-(compute capability 7.0 or newer: the T4 most Colab students get), ``mixed_bfloat16`` on TPUs.
-On a CPU, ``mixed_bfloat16`` only where it was measured to train faster on this very machine
-(``dlkit.precision``: about 2 s, once per machine), float32 everywhere else. Every lab keeps its
-output layer in float32 (``dtype="float32"``), as Keras' mixed-precision guide asks: a float16
-softmax saturates. Running ``pick_runtime`` again sets the policy again, float32 included, so
-nothing stays from a first call.
+(compute capability 7.0 or newer: the T4 most Colab students get), ``mixed_bfloat16`` on TPUs. On a
+CPU, ``mixed_bfloat16`` only where it was measured to train faster on this very machine
+(``dlkit.precision``: a few seconds in a process of its own, once per machine), float32 everywhere
+else. Every lab keeps its output layer in float32 (``dtype="float32"``), as Keras' mixed-precision
+guide asks: a float16 softmax saturates. Running ``pick_runtime`` again sets the policy again,
+float32 included, so nothing stays from a first call.
 
 A lab adds one line to its setup; the choice then becomes the notebook's default, so every model
 the lab builds and compiles afterwards lives in it. The lab scales its batch size::
@@ -45,7 +45,6 @@ __all__ = [
     "describe_plan",
     "keras_backend",
     "pick_runtime",
-    "processor_name",
     "versions_line",
 ]
 
@@ -256,18 +255,6 @@ def pick_runtime(
         runtime = _with_cpu_precision(runtime)
     keras.mixed_precision.set_global_policy(runtime.mixed_precision or "float32")
     return runtime
-
-
-def processor_name() -> str:
-    """The CPU's model name ("AMD EPYC"), for reports and for keying what was measured on it."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _devices(backend: str) -> str:

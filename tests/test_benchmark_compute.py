@@ -4,7 +4,6 @@ README."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import keras
@@ -13,7 +12,6 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import compute  # noqa: E402  (the benchmarks' module, found through the path above)
 
@@ -47,12 +45,27 @@ def test_a_frozen_base_costs_one_forward_pass_and_a_frozen_layer_after_learning_
     assert compute.training_flops(model) == conv + 3 * dense + 2 * last
 
 
-def test_matmul_rate_is_measured_in_each_precision():
+def test_matmul_rate_counts_2n3_per_multiply_in_the_precision_asked_for(monkeypatch):
+    import tensorflow as tf
+
+    multiplied, real_matmul = [], tf.matmul
+
+    def recording_matmul(a, b):
+        multiplied.append(a.dtype.name)
+        return real_matmul(a, b)
+
     for dtype in ("float32", "bfloat16"):
-        assert compute.matmul_gflops(dtype, size=256, repeats=2) > 0
+        multiplied.clear()
+        clock = iter([100.0, 102.0])  # the timed loop takes 2 s by this clock
+        monkeypatch.setattr(compute.time, "perf_counter", clock.__next__)
+        monkeypatch.setattr(tf, "matmul", recording_matmul)
+        rate = compute.matmul_gflops(dtype, size=64, repeats=3)
+        assert multiplied == [dtype] * 4  # one warm-up, three timed, all in the precision asked for
+        assert rate == pytest.approx(2 * 64**3 * 3 / 2.0 / 1e9)
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="the probe counts on TensorFlow only")
+@pytest.mark.notebooks
 def test_the_lab_probe_counts_what_each_fit_trained_and_validated(tmp_path):
     import labs
     from dlkit.instructor.demo import notebook_text, run_lab

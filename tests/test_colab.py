@@ -15,7 +15,6 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 
 import colab_links  # noqa: E402  (the script that writes the badges and install cells)
 
@@ -74,6 +73,7 @@ def site_packages_without_dlkit(tmp_path: Path) -> Path:
     return mirror
 
 
+@pytest.mark.packaging
 def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_path):
     if not (ROOT / ".git").exists():
         pytest.skip("needs the git checkout to install from")

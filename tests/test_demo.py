@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from dlkit.instructor.cli import main
+
+pytestmark = pytest.mark.notebooks
 
 
 def write_notebook(path: Path, *sources: str) -> None:

@@ -15,6 +15,8 @@ from dlkit.deploy.card import ServingCard, card_path, read_card, write_card
 from dlkit.deploy.inputs import BadRequest, array_to_inputs, picture_to_input, prepare_digit
 from dlkit.errors import DlkitError
 
+pytestmark = pytest.mark.training
+
 DIGIT_CARD = ServingCard("digits", tuple("0123456789"), (28, 28, 1), "digit")
 PHOTO_CARD = ServingCard("ponies", ("a", "b"), (150, 150, 3), "photo", pixel_scale=255.0)
 
@@ -249,7 +251,9 @@ def test_the_demo_lists_lab_05_as_skipped_with_the_reason_where_it_cannot_run(mo
 
     labs = tmp_path / "labs"
     labs.mkdir()
-    (labs / "05_deploy.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    (labs / "05_deploy.ipynb").write_text(  # a lab that declares the deploy extra, as lab 05 does
+        '{"cells": [], "metadata": {"dlkit": {"extras": ["deploy"]}}, "nbformat": 4, "nbformat_minor": 5}'
+    )
     monkeypatch.setattr(requirements, "DEPLOY_MODULES", ("no_such_runtime_module",))
     assert main(["demo", "--labs", str(labs), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out

@@ -7,6 +7,8 @@ import pytest
 
 from dlkit.frozen_base import ValidateOnFeatures
 
+pytestmark = pytest.mark.training
+
 
 def _base_and_head():
     keras.utils.set_random_seed(0)

@@ -18,6 +18,8 @@ import pytest
 
 from dlkit.instructor.student_copy import BEGIN, END, SOLUTION_TAG
 
+pytestmark = pytest.mark.packaging
+
 ROOT = Path(__file__).resolve().parents[1]
 LABS = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
 

@@ -3,14 +3,12 @@ settings the labs' "Train" cells use, or the README's table would describe somet
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import recipes  # noqa: E402  (the benchmark's module, found through the path above)
 

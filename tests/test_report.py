@@ -15,6 +15,7 @@ from pathlib import Path
 
 import matplotlib
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import chromium_or_skip
@@ -89,6 +90,7 @@ def test_labs_run_side_by_side_are_reported_with_the_run_s_wall_time_and_their_o
     assert "1 of 2 labs ran cleanly in 1 min 01 s (2 at a time; their own times add up to 1 min 27 s)" in page
 
 
+@pytest.mark.browser
 def test_chromium_renders_the_report_and_shows_every_figure(tmp_path):
     page = write_report(results(tmp_path), tmp_path / "report", MACHINE, "quick")
     dom = rendered_dom(page, tmp_path)
@@ -96,6 +98,7 @@ def test_chromium_renders_the_report_and_shows_every_figure(tmp_path):
     assert "1 of 2 labs ran cleanly" in dom
 
 
+@pytest.mark.browser
 def test_chromium_notices_a_figure_it_cannot_show(tmp_path):
     broken = results(tmp_path)
     broken[0].figures[1].write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
@@ -103,6 +106,7 @@ def test_chromium_notices_a_figure_it_cannot_show(tmp_path):
     assert '<p id="figure-check" class="failed">2 of 3 figures shown</p>' in dom
 
 
+@pytest.mark.notebooks
 def test_demo_report_runs_the_labs_and_writes_one_page_with_their_memory(tmp_path, capsys):
     labs = tmp_path / "labs"
     labs.mkdir()

@@ -16,6 +16,8 @@ import pytest
 from deploy_models import require_deploy
 from PIL import Image
 
+pytestmark = pytest.mark.training
+
 httpx = pytest.importorskip("httpx")
 
 

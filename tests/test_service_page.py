@@ -12,6 +12,8 @@ from PIL import Image
 
 from conftest import chromium_or_skip
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -14,28 +14,34 @@ import pytest
 from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_notebook
 
+from dlkit import precision
 from dlkit.course.ponies import pony_splits
 from dlkit.instructor.cli import main
 from dlkit.instructor.demo import run_demo
 from dlkit.instructor.machine import Machine
 from dlkit.instructor.side_by_side import default_jobs, labs_to_wait_for, settle_cpu_precision
 
+pytestmark = pytest.mark.notebooks
+
 GiB = 2**30
 
 
-def write_notebook(path: Path, *sources: str) -> Path:
-    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources]), path)
+def write_notebook(path: Path, *sources: str, facts: dict | None = None) -> Path:
+    """A lab notebook of ``sources``, declaring ``facts`` in its metadata as the labs do."""
+    notebook = new_notebook(cells=[new_code_cell(s) for s in sources])
+    notebook.metadata["dlkit"] = facts or {}
+    nbformat.write(notebook, path)
     return path
 
 
-def timed_lab(path: Path, seconds: float, *sources: str) -> Path:
-    """A lab that writes when it started and ended (in its own working folder) and sleeps between."""
+def timed_lab(path: Path, *sources: str, facts: dict | None = None) -> Path:
+    """A lab that writes when it started and ended (in its own working folder)."""
     return write_notebook(
         path,
         "import json, time\nstarted = time.time()",
         *sources,
-        f"time.sleep({seconds})",
         "open('times.json', 'w').write(json.dumps([started, time.time()]))",
+        facts=facts,
     )
 
 
@@ -43,27 +49,57 @@ def times(out: Path, lab: str) -> tuple[float, float]:
     return tuple(json.loads((out / lab / "times.json").read_text()))
 
 
+def meets(signals: Path, me: str, other: str) -> str:
+    """A cell that says ``me`` has started and waits (up to a minute) until ``other`` has too: two
+    labs with these cells both end only if they ran at the same time; one after the other, the
+    first fails. No timing is assumed."""
+    return (
+        f"import pathlib\nsignals = pathlib.Path({str(signals)!r})\n(signals / {me!r}).touch()\n"
+        f"deadline = time.time() + 60\n"
+        f"while not (signals / {other!r}).exists():\n"
+        f"    assert time.time() < deadline, 'never ran beside {other}'\n"
+        "    time.sleep(0.05)"
+    )
+
+
 def test_two_labs_run_at_once_and_come_back_in_course_order(tmp_path):
-    labs = [timed_lab(tmp_path / f"0{n}_lab.ipynb", 4, f"print('Test accuracy: 0.{n}')") for n in range(3)]
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    labs = [
+        timed_lab(tmp_path / "00_lab.ipynb", meets(signals, "a", "b"), "print('Test accuracy: 0.0')"),
+        timed_lab(tmp_path / "01_lab.ipynb", meets(signals, "b", "a"), "print('Test accuracy: 0.1')"),
+        timed_lab(tmp_path / "02_lab.ipynb", "print('Test accuracy: 0.2')"),
+    ]
     out = tmp_path / "out"
     results = run_demo(out, labs, jobs=2, progress=lambda line: None)
 
+    assert [r.status for r in results] == ["ok", "ok", "ok"]  # 00 and 01 met: they overlapped
     assert [r.name for r in results] == ["00_lab", "01_lab", "02_lab"]
     assert [r.headlines["Test accuracy"] for r in results] == ["0.0", "0.1", "0.2"]
-    (start_a, end_a), (start_b, end_b) = times(out, "00_lab"), times(out, "01_lab")
-    assert start_b < end_a and start_a < end_b  # 00 and 01 overlapped
-    assert times(out, "02_lab")[0] >= min(end_a, end_b) - 0.5  # the third waited for a free place
+    first_end = min(times(out, "00_lab")[1], times(out, "01_lab")[1])
+    assert times(out, "02_lab")[0] >= first_end  # the third waited for a free place
+
+
+def test_labs_that_must_overlap_fail_one_at_a_time(tmp_path):  # the check above can fail
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    labs = [timed_lab(tmp_path / "00_lab.ipynb", meets(signals, "a", "b").replace("60", "2"))]
+    (result,) = run_demo(tmp_path / "out", labs, jobs=1, progress=lambda line: None)
+    assert result.status.startswith("failed: AssertionError: never ran beside b")
 
 
 def test_a_lab_that_loads_a_saved_history_starts_after_the_lab_that_saves_it(tmp_path):
     saves = timed_lab(
-        tmp_path / "03_saves.ipynb", 3,
+        tmp_path / "03_saves.ipynb",
         "from dlkit.course.results import save_history\nsave_history('lab03_curve', {'loss': [2.0, 1.0]})",
+        "time.sleep(2)",
+        facts={"saves": ["lab03_curve"]},
     )
-    other = timed_lab(tmp_path / "03b_other.ipynb", 1)
+    other = timed_lab(tmp_path / "03b_other.ipynb", facts={"saves": ["something_else"]})
     loads = timed_lab(
-        tmp_path / "04_loads.ipynb", 0,
+        tmp_path / "04_loads.ipynb",
         "from dlkit.course.results import load_history\nprint('loaded', load_history('lab03_curve'))",
+        facts={"loads": ["lab03_curve"]},
     )
     labs = [saves, other, loads]
     assert labs_to_wait_for(labs) == {saves: [], other: [], loads: [saves]}
@@ -101,18 +137,22 @@ def test_labs_run_side_by_side_only_where_nothing_is_shared_that_one_needs_alone
     assert jobs == expected and why in reason
 
 
-def test_the_bfloat16_measurement_is_made_alone_before_labs_that_choose_their_precision(tmp_path):
+def test_the_bfloat16_measurement_is_made_alone_before_labs_that_choose_their_precision(
+    tmp_path, monkeypatch
+):
     stored = tmp_path / "dlkit-cache" / "precision.json"  # the isolated cache (conftest)
     plain = write_notebook(tmp_path / "00_plain.ipynb", "print(1)")
     settle_cpu_precision([plain])
     assert not stored.exists()
 
     setup = "from dlkit.runtime import pick_runtime\nruntime = pick_runtime()"  # as labs 02-07 do
-    chooses = write_notebook(tmp_path / "02_cnn.ipynb", setup)
+    chooses = write_notebook(tmp_path / "02_cnn.ipynb", setup, facts={"chooses_precision": True})
     settle_cpu_precision([plain, chooses])
-    measured = json.loads(stored.read_text())
-    (probe,) = measured.values()
-    assert probe["float32_steps_per_second"] > 0 and probe["bfloat16_steps_per_second"] > 0
+    assert list(json.loads(stored.read_text())) == [precision.machine_key()]
+    # the labs started afterwards read that verdict instead of measuring beside each other
+    monkeypatch.setattr(precision, "_measured_here", None)
+    monkeypatch.setattr(precision, "measure_in_own_process", lambda: pytest.fail("measured again"))
+    assert "× float32 on this CPU" in precision.cpu_bfloat16_pays_off()[1]
 
 
 def test_a_pony_folder_being_drawn_by_another_process_is_waited_for_not_drawn_again(tmp_path):

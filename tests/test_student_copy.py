@@ -101,6 +101,7 @@ def test_every_lab_ends_with_two_to_four_exercises_whose_answers_stay_out_of_the
 
 
 @pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)
+@pytest.mark.notebooks
 def test_every_student_copy_runs_and_every_checker_says_not_yet(lab, tmp_path, monkeypatch, capsys):
     if reason := cannot_run(lab):  # lab 05 without the deploy extra (the oldest set, Python 3.10)
         pytest.skip(f"{lab.stem}: {reason}")

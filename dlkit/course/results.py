@@ -5,6 +5,7 @@ folder, and tagged with the profile they were made in."""
 from __future__ import annotations
 
 import json
+import os
 
 from dlkit.course.profiles import current_profile
 from dlkit.data import locations
@@ -23,7 +24,9 @@ def save_history(name: str, history) -> None:
         "profile": current_profile().name,
         "history": {k: [float(v) for v in vs] for k, vs in values.items()},
     }
-    path.write_text(json.dumps(record))
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(record))
+    os.replace(partial, path)  # whole or not at all: lab 04 reading it beside lab 03 never sees half
 
 
 def load_history(name: str) -> dict[str, list[float]] | None:

@@ -9,37 +9,10 @@
 
 Invariants: a file that fails verification is never used; the user's folders and Keras' cache
 are only read; downloads land in a temporary file and are renamed into place once verified.
-This package imports nothing from dlkit but ``dlkit.errors``.
+This package imports nothing from dlkit but ``dlkit.errors``. Labs reach the loaders through
+``dlkit.datasets``.
 """
 
-from dlkit.data.fetch import Located, fetch, locate
-from dlkit.data.image_folder import (
-    BadImageFolder,
-    FolderReport,
-    ImageFolderWarning,
-    inspect_image_folder,
-    load_image_folder,
-)
-from dlkit.data.images import Picture, UnreadableImage, read_image
-from dlkit.data.mnist import load_embedded_mnist, load_mnist
-from dlkit.data.registry import get_entry
-from dlkit.data.status import FileStatus, inspect
-
-__all__ = [
-    "BadImageFolder",
-    "FileStatus",
-    "FolderReport",
-    "ImageFolderWarning",
-    "Located",
-    "Picture",
-    "UnreadableImage",
-    "fetch",
-    "get_entry",
-    "inspect",
-    "inspect_image_folder",
-    "load_embedded_mnist",
-    "load_image_folder",
-    "load_mnist",
-    "locate",
-    "read_image",
-]
+# The modules, not their contents, are what this package holds: importing one (``dlkit.data.locations``,
+# as ``dlkit demo`` does at its start) must not pull in pooch, numpy or Pillow through the others.
+__all__ = ["fetch", "image_folder", "images", "locations", "mnist", "registry", "search", "status", "verify"]

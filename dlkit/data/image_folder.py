@@ -337,7 +337,6 @@ def load_image_folder(
     seed: int = 42,
     shuffle: bool = True,
     skip_bad: bool = False,
-    cache: bool = True,
 ):
     """A ``tf.data.Dataset`` of ``(images, labels)`` batches from ``folder/<class>/<picture>``.
 
@@ -352,7 +351,6 @@ def load_image_folder(
             ``subset="both"`` returns ``(training, validation)``.
         skip_bad: leave out pictures that cannot be read, with one warning naming them, instead
             of stopping with an error that names them.
-        cache: kept for compatibility; the pictures are always held in memory.
 
     Raises:
         BadImageFolder: unreadable pictures (unless ``skip_bad``), an empty class, or a wrong

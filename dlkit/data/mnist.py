@@ -78,7 +78,7 @@ def load_embedded_mnist() -> MnistArrays:
     """The class-balanced MNIST subset shipped inside dlkit: 10 000 train and 2 000 test images.
 
     Same layout and dtypes as ``load_mnist()``. Made by ``datasets/make_mnist_subset.py``;
-    licence and attribution in ``dlkit/embedded/MNIST-LICENSE.txt``.
+    licence and attribution in ``dlkit/data/embedded/MNIST-LICENSE.txt``.
     """
     with resources.as_file(resources.files("dlkit.data.embedded").joinpath(EMBEDDED_MNIST)) as file:
         return _read_mnist_npz(file)

@@ -22,8 +22,16 @@ from PIL import Image
 from dlkit.data.images import UnreadableImage, read_image_bytes
 from dlkit.deploy.card import ServingCard
 
-__all__ = ["BadRequest", "array_to_inputs", "picture_to_input", "prepare_digit", "MAX_JSON_BATCH"]
+__all__ = [
+    "DEFAULT_MAX_UPLOAD_BYTES",
+    "MAX_JSON_BATCH",
+    "BadRequest",
+    "array_to_inputs",
+    "picture_to_input",
+    "prepare_digit",
+]
 
+DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
 MAX_JSON_BATCH = 256
 DIGIT_BOX = 20  # MNIST: each digit scaled to fit 20x20, centred by mass in 28x28
 INK_THRESHOLD = 40  # grey levels (of 255) below which a pixel counts as background

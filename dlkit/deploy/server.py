@@ -7,12 +7,14 @@ needs ``host="0.0.0.0"`` (``--host 0.0.0.0``), and the start-up line then says w
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 import threading
 import time
 from pathlib import Path
 
+from dlkit.deploy.inputs import DEFAULT_MAX_UPLOAD_BYTES
 from dlkit.deploy.predictors import Predictor, load_predictor
 from dlkit.deploy.requirements import INSTALL_HINT
 from dlkit.errors import DlkitError
@@ -20,7 +22,6 @@ from dlkit.errors import DlkitError
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "serve_forever", "start_service", "startup_line"]
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
 DEFAULT_PORT = 8000
 START_TIMEOUT_SECONDS = 30
 
@@ -35,7 +36,7 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        if error.errno in (98, 48, 10048):  # in use: Linux, macOS, Windows
+        if error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == 10048:  # WSAEADDRINUSE
             raise DlkitError(f"port {port} on {host} is in use: choose another with --port") from None
         raise DlkitError(f"cannot listen on {host}:{port} ({error.strerror})") from None
     sock.listen(128)

@@ -25,9 +25,8 @@ from starlette.formparsers import MultiPartException
 
 from dlkit import __version__
 from dlkit.deploy.formats import FORMAT_NAMES
-from dlkit.deploy.inputs import BadRequest, array_to_inputs, picture_to_input
+from dlkit.deploy.inputs import DEFAULT_MAX_UPLOAD_BYTES, BadRequest, array_to_inputs, picture_to_input
 from dlkit.deploy.predictors import Predictor
-from dlkit.deploy.server import DEFAULT_MAX_UPLOAD_BYTES
 
 __all__ = ["DEFAULT_TOP_K", "create_app"]
 

@@ -101,10 +101,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results = run_demo(out, labs, profile=args.profile, online=args.online, jobs=jobs)
     wall_seconds = time.perf_counter() - started
-    rows = [[r.name, r.status, r.key_metric, f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)]
-            for r in results]
+    rows = [[r.name, r.status, r.key_metric + (" (quick run: see below)" if r.lesson_note else ""),
+             f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)] for r in results]
     print()
     print(format_table(["lab", "status", "key metric", "seconds", "peak memory"], rows))
+    notes = [f"  {r.name}: {r.lesson_note}" for r in results if r.lesson_note]
+    if notes:
+        print("\nNot a lesson reversed: these quick runs are too short to show their labs' lessons.")
+        print("\n".join(notes))
     print(f"\nExecuted notebooks and figures: {out}")
     for result in results:
         print(f"  {result.name}: {result.notebook} ({len(result.figures)} figures)")

@@ -37,6 +37,7 @@ class LabResult:
     notebook: Path | None = None
     figures: list[Path] = field(default_factory=list)
     peak_memory_bytes: int | None = None  # the kernel's peak resident memory, where the OS tells
+    lesson_note: str = ""  # where a quick run is too short for the lab's lesson (instructor.lessons)
 
     @property
     def key_metric(self) -> str:
@@ -185,8 +186,10 @@ def run_lab(notebook_path: Path, out: Path, profile: str | None = None) -> LabRe
 
 
 def cannot_run(lab: Path) -> str | None:
-    """Why this Python cannot run ``lab`` (lab 05 needs the deploy extra), or None."""
-    if lab.name.startswith("05_"):
+    """Why this Python cannot run ``lab`` (an extra it declares is missing), or None."""
+    from dlkit.course.lab_facts import read_lab_facts
+
+    if "deploy" in read_lab_facts(lab).extras:
         from dlkit.deploy.requirements import missing_for_deploy
 
         return missing_for_deploy()
@@ -239,6 +242,7 @@ def run_demo(
 
     Raises DlkitError, before running anything, when another run is writing to ``out``.
     """
+    from dlkit.instructor.lessons import lesson_note
     from dlkit.instructor.side_by_side import run_side_by_side, settle_cpu_precision
 
     out.mkdir(parents=True, exist_ok=True)
@@ -250,6 +254,8 @@ def run_demo(
     def run_one(lab: Path) -> LabResult:
         unable = cannot_run(lab)
         result = LabResult(lab.stem, f"skipped: {unable}", 0.0) if unable else run_lab(lab, out, profile)
+        if not unable:
+            result.lesson_note = lesson_note(lab, profile)
         progress(f"{number[lab]}: {result.status} in {result.seconds:.1f} s")
         return result
 

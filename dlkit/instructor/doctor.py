@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata, resources
 
+from dlkit.course.lab_facts import read_lab_facts
 from dlkit.data import locations, registry
 from dlkit.data.status import inspect
 from dlkit.errors import CacheNotWritable
@@ -118,30 +119,32 @@ def is_available(name: str) -> bool:
     return all(inspect(entry, file).status == "verified" for file in entry.files)
 
 
-# The registry entry each lab's full profile reads (labs not named here need no download), and what
-# the quick profile uses instead when it is missing.
-FULL_PROFILE_NEEDS = {"01": "mnist", "02": "mnist", "04": "vgg16", "05": "mnist", "06": "mnist"}
+# What the quick profile uses in place of a registry entry a full profile needs, when it is missing.
 QUICK_PROFILE_STANDS_IN = {"mnist": "embedded MNIST", "vgg16": "random weights"}
 
 
-def offline_summary() -> Check:
-    """Which labs can run here without a network, in which profile: read from
-    ``FULL_PROFILE_NEEDS`` for the labs in the checkout (or, without one, the labs measured)."""
-    labs = [lab.stem[:2] for lab in find_labs()] or sorted(cost.lab[:2] for cost in read_lab_costs())
+def full_profile_needs() -> dict[str, tuple[str, ...]]:
+    """The registry entries each lab in the checkout declares its full profile needs, by lab
+    number ("04": ("vgg16",)); empty without a checkout's labs."""
+    return {facts.number: facts.full_profile_data for facts in map(read_lab_facts, find_labs())}
+
+
+def offline_summary(needs: dict[str, tuple[str, ...]] | None = None) -> Check:
+    """Which labs can run here without a network, in which profile, from what the labs declare."""
+    needs = full_profile_needs() if needs is None else needs
+    labs = sorted(needs)
     parts = []
-    no_data = [lab for lab in labs if lab not in FULL_PROFILE_NEEDS]
+    no_data = [lab for lab in labs if not needs[lab]]
     if no_data:
         parts.append(f"{', '.join(no_data)} in both profiles (no data to fetch)")
-    for need in dict.fromkeys(FULL_PROFILE_NEEDS.values()):
-        using = ", ".join(lab for lab in labs if FULL_PROFILE_NEEDS.get(lab) == need)
-        if not using:
-            continue
+    for need in dict.fromkeys(name for lab in labs for name in needs[lab]):
+        using = ", ".join(lab for lab in labs if need in needs[lab])
         if is_available(need):
             parts.append(f"{using} in both profiles")
         else:
-            stand_in = QUICK_PROFILE_STANDS_IN[need]
+            stand_in = QUICK_PROFILE_STANDS_IN.get(need, "no stand-in")
             parts.append(f"{using} in the quick profile ({stand_in}; `dlkit fetch {need}`)")
-    return Check("Runs offline", "; ".join(parts))
+    return Check("Runs offline", "; ".join(parts) or "no labs found (run it in a checkout of dlkit)")
 
 
 MEMORY_MARGIN = 1.3  # the rest of the machine (browser, Jupyter) needs room too
@@ -153,19 +156,30 @@ def _rough_duration(seconds: float) -> str:
     return f"{round(seconds / 60):.0f} min"
 
 
+def _scaled(seconds: float, cores: int, machine: Machine) -> str:
+    """``seconds`` measured on ``cores`` cores, as a rough time on ``machine``."""
+    reference = _rough_duration(seconds)
+    if machine.gpus or machine.tpu:
+        return f"under {reference} (that is on {cores} CPU cores; the accelerator is faster)"
+    fastest = seconds * cores / max(machine.cores, 1)
+    if machine.cores >= cores:
+        low, high = _rough_duration(fastest), reference
+        return f"about {low}" if low == high else f"about {low} to {high}"
+    return f"about {_rough_duration(fastest)} (slower than the {cores}-core reference)"
+
+
 def full_profile_estimate(cost: LabCost, machine: Machine) -> str:
-    """How long ``cost``'s lab should take here in the full profile, or why it cannot run."""
+    """How long ``cost``'s lab should take here in the full profile, or why it cannot run: a warm
+    run (the cache already holds its pony folders and the bfloat16 measurement) and, where it was
+    measured, a machine's first run on an empty cache."""
     if machine.memory_bytes and machine.memory_bytes < cost.peak_bytes * MEMORY_MARGIN:
         return (f"not here: needs about {cost.peak_bytes / 1e9:.1f} GB of memory, this machine has "
                 f"{machine.memory_bytes / 1e9:.1f} GB; use the quick profile")
-    reference = _rough_duration(cost.seconds)
-    if machine.gpus or machine.tpu:
-        return f"under {reference} (that is on {cost.cores} CPU cores; the accelerator is faster)"
-    fastest = cost.seconds * cost.cores / max(machine.cores, 1)
-    if machine.cores >= cost.cores:
-        low, high = _rough_duration(fastest), reference
-        return f"about {low}" if low == high else f"about {low} to {high}"
-    return f"about {_rough_duration(fastest)} (slower than the {cost.cores}-core reference)"
+    estimate = _scaled(cost.seconds, cost.cores, machine)
+    if cost.first_run_seconds:
+        first = _scaled(cost.first_run_seconds, cost.cores, machine).split(" (")[0]
+        estimate += f"; a first run on an empty cache {first}"
+    return estimate
 
 
 def _backend() -> str:
@@ -180,7 +194,7 @@ def _backend() -> str:
 def cpu_precision_note(probe: PrecisionProbe | None) -> str:
     """What the labs do about bfloat16 on this CPU: the stored measurement, or that one is coming."""
     if probe is None:
-        return "bfloat16 instead where the first lab measures it faster (about 2 s)"
+        return "bfloat16 instead where the first lab measures it faster (a few seconds, once)"
     chosen = "mixed_bfloat16" if probe.pays_off else "float32"
     return f"bfloat16 measured {probe.speedup:.2f}× float32 here, so the ConvNet labs use {chosen}"
 
@@ -191,10 +205,13 @@ def runtime_checks(
     costs: list[LabCost] | None = None,
     backend: str | None = None,
     probe: PrecisionProbe | None = None,
+    needs: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Check]:
     """The accelerator, the memory, the strategy ``pick_runtime`` will choose, and lab times (with
     the download a lab's full profile still needs, where ``available`` says it is missing).
-    ``probe``: the bfloat16 measurement to report (default: the one stored for this machine)."""
+    ``probe``: the bfloat16 measurement to report (default: the one stored for this machine);
+    ``needs``: what each lab's full profile needs (default: what the labs declare)."""
+    needs = full_profile_needs() if needs is None else needs
     if machine is None:
         machine, probe = describe_machine(), probe or stored_probe()
     kind = choose_kind(machine.tpu is not None, len(machine.gpus), 1)
@@ -217,9 +234,10 @@ def runtime_checks(
                                 f"not measured yet (`python benchmarks/labs.py {lab[:2]}` records it)"))
             continue
         estimate = full_profile_estimate(measured[lab], machine)
-        needs = FULL_PROFILE_NEEDS.get(lab[:2])
-        if needs and not estimate.startswith("not here") and not available(needs):
-            estimate += f", once `dlkit fetch {needs}` has run (or with a network)"
+        missing = [name for name in needs.get(lab[:2], ()) if not available(name)]
+        if missing and not estimate.startswith("not here"):
+            fetch = " and ".join(f"`dlkit fetch {name}`" for name in missing)
+            estimate += f", once {fetch} has run (or with a network)"
         checks.append(Check(f"Full profile, {lab}", estimate))
     return checks
 

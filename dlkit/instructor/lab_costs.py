@@ -9,7 +9,7 @@ figures are never typed in by hand.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -20,7 +20,8 @@ COSTS_FILE = "lab_costs.json"
 
 @dataclass(frozen=True)
 class LabCost:
-    """One lab's full profile as measured: its wall time and the kernel's peak memory."""
+    """One lab's full profile as measured: its wall time on a warm cache, the kernel's peak memory,
+    its results, and (where measured) its time on a machine's first run."""
 
     lab: str  # the notebook's name without .ipynb, e.g. "03_pony_classifier"
     seconds: float
@@ -29,6 +30,8 @@ class LabCost:
     machine: str
     date: str  # YYYY-MM-DD
     note: str = ""  # e.g. "random weights (DLKIT_PRETRAINED_WEIGHTS=random)"
+    headlines: dict[str, str] = field(default_factory=dict)  # what the run printed (course.headlines)
+    first_run_seconds: float | None = None  # the same lab on an empty cache (ponies drawn, bfloat16 measured)
 
 
 def default_costs_path() -> Path:

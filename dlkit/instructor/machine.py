@@ -14,7 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from dlkit.runtime import processor_name
+from dlkit.precision import processor_name
 
 
 @dataclass(frozen=True)

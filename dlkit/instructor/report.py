@@ -34,6 +34,7 @@ tr:nth-child(even) { background: #f4f4f4; } th { border-bottom: 2px solid #999; 
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; }
 .figures img { max-width: 32rem; max-height: 26rem; border: 1px solid #ddd; }
 section { border-top: 1px solid #ccc; margin-top: 2rem; }
+.lesson { color: #8a5a00; }
 """
 
 FIGURE_CHECK = """
@@ -107,11 +108,12 @@ def _lab_section(result: LabResult) -> str:
     images = "".join(_figure(path) for path in shown)
     folder = _escape(result.figures[0].parent) if result.figures else ""
     note = f'<p class="muted">{more} more figure(s) in {folder}</p>' if more else ""
+    lesson = f'<p class="lesson">{_escape(result.lesson_note)}</p>' if result.lesson_note else ""
     return (
         f'<section id="{_escape(result.name)}"><h2>{_escape(result.name)}</h2>'
         f"<p>{_status(result)} &middot; {format_seconds(result.seconds)} &middot; "
         f"peak memory {format_bytes(result.peak_memory_bytes)}</p>"
-        f"<ul>{metrics or '<li>no headline printed</li>'}</ul>"
+        f"<ul>{metrics or '<li>no headline printed</li>'}</ul>{lesson}"
         f'<div class="figures">{images or "<p class=muted>no figures</p>"}</div>{note}'
         f'<p class="muted">executed notebook: {_escape(result.notebook)}</p></section>'
     )
@@ -139,7 +141,9 @@ def render_report(
     )
     summary_rows = [
         [f'<a href="#{_escape(r.name)}">{_escape(r.name)}</a>', _status(r), format_seconds(r.seconds),
-         _escape(r.key_metric), format_bytes(r.peak_memory_bytes)]
+         _escape(r.key_metric) + (f'<br><span class="lesson">{_escape(r.lesson_note)}</span>'
+                                  if r.lesson_note else ""),
+         format_bytes(r.peak_memory_bytes)]
         for r in results
     ]
     machine_rows = [[_escape(k), _escape(v)] for k, v in machine.rows() + software_versions()]

@@ -8,10 +8,10 @@ still runs in its own kernel and folder, and the results are listed in course or
 Two labs are never run at once where that would change what the run is for or could fail: in the
 full profile (a rehearsal times each lab as it will run in class), on a GPU or TPU (one device,
 held by one process), on one core, or where two labs' recorded peak memory would not fit. A lab
-that loads an earlier lab's saved history (lab 04 plots lab 03's curves) starts after every
-earlier lab that saves one. Before labs that choose their precision start side by side, this
-machine's bfloat16 measurement is made alone (``settle_cpu_precision``): timed beside another
-lab it could pick the slower precision and keep that choice for every later run.
+that loads an earlier lab's saved history (lab 04 plots lab 03's curves) starts after the lab that
+saves it, as the labs declare in their metadata. Before labs that choose their precision start side
+by side, this machine's bfloat16 measurement is made alone (``settle_cpu_precision``): timed beside
+another lab it could pick the slower precision and keep that choice for every later run.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TypeVar
 
+from dlkit.course.lab_facts import course_order, read_lab_facts
 from dlkit.instructor.machine import Machine
 
 __all__ = [
@@ -36,10 +37,6 @@ __all__ = [
 
 SIDE_BY_SIDE = 2  # labs at a time in the quick profile on a CPU-only machine with two cores or more
 MEMORY_HEADROOM_BYTES = 2 * 2**30  # for the demo itself, the operating system and a browser
-
-# What a lab's code says about it (dlkit.course.results and dlkit.runtime name these functions)
-SAVES_RESULTS, LOADS_RESULTS = "save_history(", "load_history("
-CHOOSES_PRECISION = "pick_runtime("
 
 Result = TypeVar("Result")
 
@@ -68,34 +65,24 @@ def lab_peak_bytes(labs: list[Path]) -> list[float]:
     return [peaks[lab.stem] for lab in labs if lab.stem in peaks]
 
 
-def _code(lab: Path) -> str:
-    import nbformat
-
-    notebook = nbformat.read(lab, as_version=4)
-    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-
-
 def labs_to_wait_for(labs: list[Path]) -> dict[Path, list[Path]]:
-    """For each lab, the earlier labs that must have finished before it starts: a lab that loads
-    a saved history waits for every earlier lab that saves one."""
-    code = {lab: _code(lab) for lab in labs}
-    return {
-        lab: [earlier for earlier in labs[:index] if SAVES_RESULTS in code[earlier]]
-        if LOADS_RESULTS in code[lab]
-        else []
-        for index, lab in enumerate(labs)
-    }
+    """For each lab, the labs among ``labs`` that must have finished before it starts: those that
+    save a history it loads, as the labs declare (``dlkit.course.lab_facts``)."""
+    facts = {lab: read_lab_facts(lab) for lab in labs}
+    by_name = {fact.name: lab for lab, fact in facts.items()}
+    waits = course_order(list(facts.values()))
+    return {lab: [by_name[name] for name in waits[facts[lab].name]] for lab in labs}
 
 
-SETTLE_PRECISION = "from dlkit.precision import cpu_bfloat16_pays_off; cpu_bfloat16_pays_off()"
+SETTLE_PRECISION = [sys.executable, "-m", "dlkit.precision", "--settle"]
 
 
 def settle_cpu_precision(labs: list[Path]) -> None:
     """Make (or reuse) this machine's bfloat16 measurement in a process of its own, alone on the
     CPU, when any of ``labs`` chooses its precision; labs started afterwards read the stored one.
     A failure here is left to the labs, which report it in their own words."""
-    if any(CHOOSES_PRECISION in _code(lab) for lab in labs):
-        subprocess.run([sys.executable, "-c", SETTLE_PRECISION], capture_output=True, check=False)
+    if any(read_lab_facts(lab).chooses_precision for lab in labs):
+        subprocess.run(SETTLE_PRECISION, capture_output=True, check=False)
 
 
 def run_side_by_side(

@@ -2,7 +2,7 @@
 
 In a lab::
 
-    from dlkit import check
+    from dlkit.course import check
     check.max_pool(my_max_pool)
 
 Every checker is also reachable as ``check.<name>.judge(...)``, which returns the

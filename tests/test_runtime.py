@@ -62,6 +62,7 @@ def train(devices: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.training
 def test_one_cpu_gets_the_default_strategy_and_two_logical_cpus_a_mirrored_one():
     single, mirrored = train(1), train(2)
     assert (single["kind"], single["replicas"], single["batch"]) == ("CPU", 1, 128)
@@ -79,6 +80,7 @@ print(json.dumps({"kind": runtime.kind, "replicas": runtime.replicas, "describe"
 """
 
 
+@pytest.mark.training
 def test_on_jax_two_devices_get_data_parallel_and_one_device_nothing():
     """The same lab cell on Keras' JAX backend: one CPU device trains as it is; two (set up with
     XLA's host-device count, as several GPUs would be) get keras.distribution.DataParallel."""

@@ -5,10 +5,12 @@
 - ``deck_examples`` and ``convolution``: the lecture decks' worked numbers and their arithmetic;
 - ``ponies``: the generated six-class pony pictures of lab 03 and 04;
 - ``results``: training histories kept so a later lab can compare with an earlier one;
-- ``headlines``: the result lines labs print and the demo and benchmarks read back.
+- ``headlines``: the result lines labs print and the demo and benchmarks read back;
+- ``lab_facts``: what each lab declares in its notebook's metadata (what it saves and loads, the
+  extras and data it needs, its lesson), read by the demo, the doctor, the benchmarks and tests.
 
 Modules here may import ``dlkit.data`` and ``dlkit.errors``, never the lab-facing modules or
 ``dlkit.instructor``.
 """
 
-__all__ = ["check", "convolution", "deck_examples", "headlines", "ponies", "profiles", "results"]
+__all__ = ["check", "convolution", "deck_examples", "headlines", "lab_facts", "ponies", "profiles", "results"]

@@ -12,7 +12,7 @@ The deploy room of dlkit, used by lab 05 and ``dlkit serve``. It needs the ``dep
 Imports go one way: deploy -> data -> errors.
 """
 
-from dlkit.deploy.card import ServingCard, read_card, write_card
+from dlkit.deploy.card import ServingCard, read_card, save_with_card, write_card
 from dlkit.deploy.export import ExportedFile, export_model, file_size
 from dlkit.deploy.formats import EXPORTS, Export, find_export
 from dlkit.deploy.measure import FileMeasurement, format_table, measure_file, measure_files
@@ -36,6 +36,7 @@ __all__ = [
     "measure_file",
     "measure_files",
     "read_card",
+    "save_with_card",
     "serve_forever",
     "start_service",
     "write_card",

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from dlkit.errors import DlkitError
 
-__all__ = ["CARD_SUFFIX", "INPUT_KINDS", "ServingCard", "card_path", "read_card", "write_card"]
+__all__ = [
+    "CARD_SUFFIX",
+    "INPUT_KINDS",
+    "ServingCard",
+    "card_path",
+    "read_card",
+    "save_with_card",
+    "write_card",
+]
 
 CARD_SUFFIX = ".json"
 INPUT_KINDS = {
@@ -36,6 +44,9 @@ class ServingCard:
         input_kind: a key of ``INPUT_KINDS``: how an uploaded picture is prepared.
         pixel_scale: what a white pixel is worth in the model's input: 1.0 when the lab divided
             by 255 before the model, 255.0 when the model rescales itself (a ``Rescaling`` layer).
+        preprocessing: a ``keras.applications`` network ("vgg16") whose ``preprocess_input`` a
+            picture goes through after scaling, for a model that starts with that network;
+            empty for none.
         format: the file's format ("keras", "tf_saved_model", "litert", "onnx"), and
         quantization: its number format ("float32", "float16", "dynamic int8", "int8");
         test_accuracy: measured on the lab's test set when it was exported, if it was.
@@ -50,6 +61,7 @@ class ServingCard:
     quantization: str = "float32"
     test_accuracy: float | None = None
     notes: tuple[str, ...] = field(default=())
+    preprocessing: str = ""
 
     def __post_init__(self) -> None:
         if self.input_kind not in INPUT_KINDS:
@@ -95,3 +107,43 @@ def read_card(model_path: str | Path) -> ServingCard | None:
         raise DlkitError(
             f"{path}: not a serving card dlkit can read ({error}); delete it or export again"
         ) from None
+
+
+def save_with_card(
+    model,
+    path: str | Path,
+    classes: list[str] | tuple[str, ...],
+    input_kind: str | None = None,
+    test_accuracy: float | None = None,
+) -> Path:
+    """``model.save(path)`` and its serving card beside it, so ``dlkit serve path`` shows the
+    class names and prepares pictures as the model expects. Returns the model's path.
+
+    ``input_kind`` ("digit", "photo" or "values") is guessed from the input's shape when not
+    given; the pixel scale and any ``keras.applications`` preprocessing from the model's first
+    layers (``dlkit.deploy.guess``).
+
+    Example:
+        >>> save_with_card(model, "pony_classifier.keras", class_names)
+    """
+    from dlkit.deploy.guess import guess_input, keras_pixel_preparation
+
+    path = Path(path)
+    input_shape = tuple(int(size) for size in model.input_shape[1:])
+    classes = tuple(str(name) for name in classes)
+    outputs = int(model.output_shape[-1])
+    if len(classes) != outputs:
+        raise DlkitError(f"{path}: {len(classes)} class names for a model with {outputs} outputs")
+    pixel_scale, preprocessing = keras_pixel_preparation(model)
+    card = ServingCard(
+        name=model.name,
+        classes=classes,
+        input_shape=input_shape,
+        input_kind=input_kind or guess_input(input_shape).kind,
+        pixel_scale=pixel_scale,
+        test_accuracy=None if test_accuracy is None else float(test_accuracy),
+        preprocessing=preprocessing,
+    )
+    model.save(path)
+    write_card(path, card)
+    return path

@@ -21,6 +21,7 @@ from PIL import Image
 
 from dlkit.data.images import UnreadableImage, read_image_bytes
 from dlkit.deploy.card import ServingCard
+from dlkit.deploy.guess import digit_grid
 
 __all__ = [
     "DEFAULT_MAX_UPLOAD_BYTES",
@@ -58,9 +59,9 @@ def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndar
         raise BadRequest(400, f"{name}: {error.reason}") from None
     changes = list(picture.changes)
     if card.input_kind == "digit":
-        grey, digit_changes = prepare_digit(picture.pixels, card.input_shape[:2])
+        grey, digit_changes = prepare_digit(picture.pixels, digit_grid(card.input_shape))
         changes += digit_changes
-        pixels = grey[..., np.newaxis]
+        pixels = grey.reshape(card.input_shape)  # (28, 28), (28, 28, 1) or (784,)
     else:
         height, width = card.input_shape[:2]
         image = Image.fromarray(picture.pixels)
@@ -71,6 +72,11 @@ def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndar
             image = image.convert("L")
         pixels = np.asarray(image, dtype=np.float32).reshape(card.input_shape)
     scaled = pixels.astype(np.float32) * (card.pixel_scale / 255.0)
+    if card.preprocessing:  # e.g. lab 04's network, which starts with VGG16
+        from dlkit.pretrained import preprocess_input
+
+        changes.append(f"{card.preprocessing} preprocessing (keras.applications)")
+        return np.asarray(preprocess_input(card.preprocessing, scaled[np.newaxis].copy())), changes
     return scaled[np.newaxis], changes
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from dlkit.deploy.card import ServingCard, read_card
+from dlkit.deploy.card import INPUT_KINDS, ServingCard, read_card
+from dlkit.deploy.guess import DIGIT_SHAPES, InputGuess, guess_input, keras_pixel_preparation
 from dlkit.errors import DlkitError, first_line
 
 __all__ = ["ModelLoadError", "Predictor", "load_predictor", "SUPPORTED_FILES"]
@@ -35,6 +37,7 @@ class Predictor:
     Calls are serialised with a lock: the runtimes' sessions are not all thread-safe."""
 
     format = "keras"
+    guess: InputGuess | None = None  # how the input was guessed, where no card said
 
     def __init__(self, path: Path, input_shape: tuple[int, ...], card: ServingCard | None):
         self.path = path
@@ -54,25 +57,26 @@ class Predictor:
         return int(self.predict(np.zeros((1, *self.input_shape), np.float32)).shape[-1])
 
     def _guess_card(self) -> ServingCard:
-        """A card for a file exported without one: classes are output indices, and a picture is
-        prepared by the input's shape (28x28x1 is a digit)."""
-        shape = self.input_shape
-        kind = (
-            "digit" if shape == (28, 28, 1) else "photo" if len(shape) == 3 and shape[-1] == 3 else "values"
-        )
+        """A card for a file saved without one: classes are output indices, and a picture is
+        prepared as the input's shape and the model's first layers suggest (``guess``)."""
+        guess = guess_input(self.input_shape)
         classes = tuple(str(index) for index in range(self.output_size()))
+        pixel_scale, preprocessing = self._pixel_preparation_guess()
+        self.guess = guess
         return ServingCard(
             self.path.stem,
             classes,
-            shape,
-            kind,
-            pixel_scale=self._pixel_scale_guess(),
+            self.input_shape,
+            guess.kind,
+            pixel_scale=pixel_scale,
             format=self.format,
-            notes=("no serving card beside the file: classes are output indices",),
+            notes=(f"no serving card beside the file: classes are output indices; taken for a "
+                   f"{guess.kind} model because {guess.why}",),
+            preprocessing=preprocessing,
         )
 
-    def _pixel_scale_guess(self) -> float:
-        return 1.0
+    def _pixel_preparation_guess(self) -> tuple[float, str]:
+        return 1.0, ""
 
 
 class KerasPredictor(Predictor):
@@ -90,9 +94,8 @@ class KerasPredictor(Predictor):
     def _run(self, inputs):
         return self.model.predict_on_batch(inputs)
 
-    def _pixel_scale_guess(self) -> float:
-        first = self.model.layers[0] if self.model.layers else None
-        return 255.0 if type(first).__name__ == "Rescaling" else 1.0
+    def _pixel_preparation_guess(self) -> tuple[float, str]:
+        return keras_pixel_preparation(self.model)
 
 
 def _keras_reason(error: Exception) -> str:
@@ -194,12 +197,14 @@ class OnnxPredictor(Predictor):
         return self._session.run(None, {self._input_name: inputs})[0]
 
 
-def load_predictor(path: str | Path) -> Predictor:
-    """Load ``path`` in its runtime, with its serving card (or a guessed one).
+def load_predictor(path: str | Path, input_kind: str | None = None) -> Predictor:
+    """Load ``path`` in its runtime, with its serving card (or a guessed one). ``input_kind``
+    ("digit", "photo" or "values", ``dlkit serve --input``) overrides how a picture is prepared.
 
     Raises:
         ModelLoadError: a missing file, a file of no known format, a runtime that is not
-            installed, or a file its runtime refuses; one line, naming the file.
+            installed, a file its runtime refuses, or an ``input_kind`` its input cannot take;
+            one line, naming the file.
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -215,8 +220,26 @@ def load_predictor(path: str | Path) -> Predictor:
         if loader is None:
             raise ModelLoadError(f"{path}: not a model file dlkit knows; it serves {SUPPORTED_FILES}")
     try:
-        return loader(path, card)
+        predictor = loader(path, card)
     except ImportError as error:
         raise ModelLoadError(
             f"{path}: its runtime is not installed ({error.name}): pip install 'dlkit[deploy]'"
         ) from None
+    if input_kind is not None:
+        _override_input(predictor, input_kind)
+    return predictor
+
+
+def _override_input(predictor: Predictor, input_kind: str) -> None:
+    shape = predictor.input_shape
+    if input_kind not in INPUT_KINDS:
+        raise ModelLoadError(f"--input {input_kind}: choose one of {', '.join(INPUT_KINDS)}")
+    if input_kind == "digit" and shape not in DIGIT_SHAPES:
+        raise ModelLoadError(f"{predictor.path}: --input digit needs an input of 28x28 or 784 values, "
+                             f"this model takes {shape}")
+    if input_kind == "photo" and not (len(shape) == 3 and shape[-1] in (1, 3)):
+        raise ModelLoadError(f"{predictor.path}: --input photo needs an input (height, width, 1 or 3), "
+                             f"this model takes {shape}")
+    note = f"input prepared as a {input_kind} (--input {input_kind})"
+    predictor.card = replace(predictor.card, input_kind=input_kind, notes=(*predictor.card.notes, note))
+    predictor.guess = None  # chosen, not guessed

@@ -67,9 +67,15 @@ def startup_line(predictor: Predictor, host: str, port: int) -> str:
     card = predictor.card
     shown = "localhost" if is_loopback(host) else host
     line = f"dlkit serve: {card.name} ({card.format}, {card.quantization}) on http://{shown}:{port}/"
+    guess = predictor.guess
+    guessed = "" if guess is None else (
+        f"\n  no serving card: {'guessed' if not guess.sure else 'taken for'} a {guess.kind} model because "
+        f"{guess.why}; classes are output indices. Otherwise: --input digit|photo|values, or save "
+        "the model with dlkit.deploy.save_with_card(model, path, classes)"
+    )
     if is_loopback(host):
-        return line + " (only this computer can reach it; --host 0.0.0.0 opens it to your network)"
-    return line + (
+        return line + " (only this computer can reach it; --host 0.0.0.0 opens it to your network)" + guessed
+    return line + guessed + (
         f"\n  WARNING: listening on {host}: anyone on this computer's networks can open the page, send "
         "pictures and read the model's classes. Serve a classroom only on a network you trust; "
         "stop with Ctrl+C."
@@ -160,9 +166,10 @@ def serve_forever(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    input_kind: str | None = None,
 ) -> None:
-    """Serve ``model`` until Ctrl+C (``dlkit serve``)."""
-    predictor = load_predictor(model)
+    """Serve ``model`` until Ctrl+C (``dlkit serve``); ``input_kind`` as ``load_predictor``'s."""
+    predictor = load_predictor(model, input_kind=input_kind)
     server = _server(predictor, max_upload_bytes)
     sock = _bind(host, port)
     print(startup_line(predictor, host, port), flush=True)

@@ -52,6 +52,8 @@ def create_app(
         "quantization": card.quantization,
         "input_shape": list(card.input_shape),
         "input_kind": card.input_kind,
+        "pixel_scale": card.pixel_scale,
+        "preprocessing": card.preprocessing,
         "classes": list(card.classes),
         "test_accuracy": card.test_accuracy,
         "max_upload_bytes": max_upload_bytes,

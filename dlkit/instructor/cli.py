@@ -149,7 +149,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.max_upload_mb <= 0:
         raise DlkitError("--max-upload-mb must be more than 0")
     max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
-    serve_forever(args.model, host=args.host, port=args.port, max_upload_bytes=max_upload_bytes)
+    serve_forever(args.model, host=args.host, port=args.port, max_upload_bytes=max_upload_bytes,
+                  input_kind=args.input)
     return 0
 
 
@@ -262,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-upload-mb", type=float, default=4.0, metavar="MB", help="largest upload in MB (default 4)"
+    )
+    serve.add_argument(
+        "--input", choices=["digit", "photo", "values"], default=None,
+        help="how a picture becomes the model's input, where the serving card (or, without one, the "
+        "guess from the input's shape) is wrong: a digit drawn as MNIST's, a photo resized, or numbers only",
     )
     serve.set_defaults(run=cmd_serve)
     return parser

@@ -30,5 +30,8 @@ def lesson_note(lab: Path, profile: str, costs: list[LabCost] | None = None) -> 
     if cost is None or not cost.headlines:
         return f"{note}; not measured in the full profile yet (`python benchmarks/labs.py {facts.number}`)"
     shown = "; ".join(f"{name}: {value}" for name, value in cost.headlines.items())
-    weights = f", {cost.note}" if cost.note else ""
-    return f"{note}; the full profile on {cost.date} ({cost.machine}{weights}): {shown}"
+    if "random weights" in cost.note:  # lab 04 measured where no ImageNet weights were
+        return (f"{note}; the full profile was last run on {cost.date} with random weights, which "
+                f"cannot show it either ({shown}): run it where the ImageNet weights are "
+                "(`dlkit fetch vgg16`)")
+    return f"{note}; the full profile on {cost.date} ({cost.machine}): {shown}"

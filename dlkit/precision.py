@@ -157,7 +157,7 @@ def measure_in_own_process() -> PrecisionProbe:
     return PrecisionProbe(**json.loads(lines[-1]))
 
 
-def cache_root():
+def _cache_root():
     """dlkit's cache folder (imported here, not at the top: ``dlkit demo`` imports this module for
     ``processor_name`` at its start, which must need nothing beyond the standard library)."""
     from dlkit.data.locations import cache_root as root
@@ -167,7 +167,7 @@ def cache_root():
 
 def _stored() -> dict:
     try:
-        return json.loads((cache_root() / PROBE_FILE).read_text(encoding="utf-8"))
+        return json.loads((_cache_root() / PROBE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -175,10 +175,10 @@ def _stored() -> dict:
 def _store(probe: PrecisionProbe) -> None:
     stored = _stored()
     stored[probe.machine] = asdict(probe)
-    path = cache_root() / PROBE_FILE
+    path = _cache_root() / PROBE_FILE
     partial = path.with_name(f".{PROBE_FILE}.{os.getpid()}")
     try:
-        cache_root().mkdir(parents=True, exist_ok=True)
+        _cache_root().mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(stored, indent=1), encoding="utf-8")
         os.replace(partial, path)  # whole or not at all: a lab reading it at the same time never sees half
     except OSError:  # a read-only cache: measure again next time

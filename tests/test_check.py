@@ -106,7 +106,7 @@ def test_a_stub_or_a_crash_is_a_hint_not_an_exception(capsys):
 # Lab 01 ------------------------------------------------------------------------------------------
 
 
-def dense_net(*hidden, output_activation="softmax", compiled=True):
+def dense_net(*hidden, output_activation="softmax", compiled=True, trained=True):
     model = keras.Sequential(
         [keras.Input((28, 28)), keras.layers.Flatten()]
         + [keras.layers.Dense(units, activation=activation) for units, activation in hidden]
@@ -114,6 +114,8 @@ def dense_net(*hidden, output_activation="softmax", compiled=True):
     )
     if compiled:
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    if compiled and trained:
+        model.fit(np.zeros((8, 28, 28)), np.zeros(8), epochs=1, batch_size=4, verbose=0)
     return model
 
 
@@ -129,6 +131,14 @@ def test_deeper_network_wants_two_nonlinear_hidden_layers_a_softmax_vote_and_a_c
                 "compile")
 
 
+def test_deeper_network_wants_the_64_units_asked_for_and_a_trained_model():
+    assert_hint(verdict_of(check.deeper_network, dense_net((128, "relu"), (32, "relu"))), "Dense(64")
+    untrained = dense_net((128, "relu"), (64, "relu"), trained=False)
+    assert_hint(verdict_of(check.deeper_network, untrained), "not trained yet")
+    trained = verdict_of(check.deeper_network, dense_net((128, "relu"), (64, "relu")))
+    assert trained.passed and "compiled and trained" in trained.message
+
+
 def test_parameter_count_knows_the_forgotten_biases_and_never_prints_the_number():
     right = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
     assert verdict_of(check.parameter_count, right).passed
@@ -138,6 +148,14 @@ def test_parameter_count_knows_the_forgotten_biases_and_never_prints_the_number(
         assert str(right) not in verdict.message.replace(",", "")
     assert_hint(verdict_of(check.parameter_count, 784 * 256 + 256 * 128 + 128 * 10), "biases")
     assert_hint(verdict_of(check.parameter_count, "lots"), "whole number")
+    assert_hint(verdict_of(check.parameter_count, True), "whole number")
+
+
+def test_parameter_count_takes_a_right_numpy_answer():  # e.g. np.sum over the layers' products
+    right = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+    assert verdict_of(check.parameter_count, np.int64(right)).passed
+    assert verdict_of(check.parameter_count, np.float64(right)).passed
+    assert_hint(verdict_of(check.parameter_count, np.float64(right + 0.5)), "whole number")
 
 
 # Lab 02 ------------------------------------------------------------------------------------------
@@ -310,7 +328,7 @@ def test_gru_parameter_count_agrees_with_keras_and_knows_the_second_bias():
 # Lab 07 ------------------------------------------------------------------------------------------
 
 
-def residual_block_variant(shortcut: str = "identity", padding: str = "same"):
+def residual_block_variant(shortcut: str = "identity", padding: str = "same", final_relu: bool = True):
     """A residual block as a student might write it: ``shortcut`` is "identity" (1x1 only where the
     channels change), "none" (no Add) or "always convolved" (a 1x1 convolution even where it is not
     needed, so zeroed 3x3 convolutions no longer pass the input through)."""
@@ -325,7 +343,8 @@ def residual_block_variant(shortcut: str = "identity", padding: str = "same"):
         if shortcut == "none":
             return layers.Activation("relu")(y)
         skip = x if shortcut == "identity" and x.shape[-1] == filters else layers.Conv2D(filters, 1)(x)
-        return layers.Activation("relu")(layers.Add()([skip, y]))
+        added = layers.Add()([skip, y])
+        return layers.Activation("relu")(added) if final_relu else added
 
     return block
 
@@ -337,6 +356,8 @@ def test_residual_block_is_judged_by_passing_its_input_through_with_zeroed_convo
                 "input itself")
     assert_hint(verdict_of(check.residual_block, residual_block_variant(padding="valid")), "padding")
     assert_hint(verdict_of(check.residual_block, lambda x, filters: None), "return")
+    no_final_relu = residual_block_variant(final_relu=False)
+    assert_hint(verdict_of(check.residual_block, no_final_relu), "ends with a ReLU")
 
 
 def test_residual_block_passes_under_mixed_bfloat16_too():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from dlkit.course.check.models import activation_name, is_compiled, of_type
 from dlkit.course.check.verdict import Verdict, checker, hint, passed
 
@@ -26,13 +28,27 @@ def deeper_network(model) -> Verdict:
     if linear:
         return hint(f"{', '.join(linear)} has no activation. Two Dense layers in a row without one "
                     "collapse into a single linear map: the extra layer adds nothing.")
+    if 64 not in [layer.units for layer in hidden[1:]]:
+        units = ", ".join(str(layer.units) for layer in hidden[1:])
+        return hint(f"the layer you added has {units} units: the exercise asks for Dense(64, "
+                    "activation=\"relu\") after the first hidden layer.")
     if not of_type(model, "Flatten") and len(model.input_shape) > 2:
         return hint("the images are 28x28: flatten them before the first Dense layer.")
     if not is_compiled(model):
         return hint("the architecture is right; now `compile` it (optimizer, loss, metrics) so it can train.")
+    if _steps_trained(model) == 0:
+        return hint("compiled, not trained yet: `fit` it for `epochs` epochs, then compare its test "
+                    "accuracy with lab 01's.")
     sizes = " -> ".join(str(layer.units) for layer in dense)
-    return passed(f"Dense layers {sizes}: {len(hidden)} hidden, ready to train. Compare its test accuracy "
-                  "with lab 01's.")
+    return passed(f"Dense layers {sizes}: {len(hidden)} hidden, compiled and trained. Compare its test "
+                  "accuracy with lab 01's.")
+
+
+def _steps_trained(model) -> int:
+    """How many training steps the model's optimizer has taken (0 before any ``fit``)."""
+    import keras
+
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
 
 def _count(layer_sizes: tuple[int, ...], biases: bool = True) -> int:
@@ -44,7 +60,7 @@ def _count(layer_sizes: tuple[int, ...], biases: bool = True) -> int:
 def parameter_count(answer: int, layer_sizes: tuple[int, ...] = (784, 256, 128, 10)) -> Verdict:
     """Your turn: how many weights does a dense network with these layer sizes learn?"""
     network = " -> ".join(map(str, layer_sizes))
-    if not isinstance(answer, int | float) or answer != int(answer):
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real) or answer != int(answer):
         return hint("the answer is a whole number of weights.")
     if answer == _count(layer_sizes):
         return passed(f"{int(answer):,} weights for {network}. `model.count_params()` agrees.")

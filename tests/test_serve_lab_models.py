@@ -7,41 +7,19 @@ would show."""
 
 from __future__ import annotations
 
-import ast
 import io
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 from deploy_models import require_deploy
 from PIL import Image
+from recipes import lab04_head_definitions, run_lab_cell  # the labs' cells, as the benchmarks read them
 
 pytestmark = pytest.mark.training
 
 httpx = pytest.importorskip("httpx")
-ROOT = Path(__file__).resolve().parents[1]
 DIGITS = tuple("0123456789")
-
-
-def lab_code(lab_prefix: str, names: set[str], namespace: dict) -> dict:
-    """Run, in ``namespace``, the lab's own definitions of ``names``: its functions of those names
-    and its ``name = ...`` assignments (a lab's ``model = keras.Sequential([...])``)."""
-    [lab] = (ROOT / "labs").glob(f"{lab_prefix}_*.ipynb")
-    wanted = []
-    for cell in nbformat.read(lab, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.parse(cell.source).body:
-            defines = {node.name} if isinstance(node, ast.FunctionDef) else {
-                target.id for target in getattr(node, "targets", []) if isinstance(target, ast.Name)
-            }
-            if defines & names and not any(isinstance(n, ast.Name) and n.id == "fit" for n in ast.walk(node)):
-                wanted.append(node)
-    found = {n.name if isinstance(n, ast.FunctionDef) else n.targets[0].id for n in wanted}
-    assert names <= found, f"{lab.name} no longer defines {names - found}"
-    exec(compile(ast.Module(body=wanted, type_ignores=[]), str(lab), "exec"), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="module")
@@ -114,21 +92,24 @@ def assert_reads_digits(path: Path, model, digits, classes=DIGITS, **options) ->
     return info
 
 
-@pytest.mark.parametrize(
-    ("lab", "name", "shape"),
-    [("01", "model", (28, 28)), ("02", "model", (28, 28, 1)), ("06", "lstm_reader", (28, 28))],
-)
-def test_the_labs_digit_models_are_served_as_digits_with_a_card_and_without(
-    lab, name, shape, digits, tmp_path
-):
+DIGIT_MODELS = {  # lab: (its notebook, a marker of the cell that builds its model, the name it defines)
+    "01": ("01_mnist_dense.ipynb", 'name="hello_mnist"', "model"),
+    "02": ("02_mnist_cnn.ipynb", 'name="mnist_convnet"', "model"),
+    "06": ("06_sequences.ipynb", "def lstm_reader", "lstm_reader"),
+}
+
+
+@pytest.mark.parametrize(("lab", "shape"), [("01", (28, 28)), ("02", (28, 28, 1)), ("06", (28, 28))])
+def test_the_labs_digit_models_are_served_as_digits_with_a_card_and_without(lab, shape, digits, tmp_path):
     require_deploy()
     import keras
 
     from dlkit.deploy import save_with_card
 
     keras.utils.set_random_seed(1)
-    namespace = lab_code(lab, {name}, {"keras": keras, "np": np})
-    model = namespace[name] if isinstance(namespace[name], keras.Model) else namespace[name]()
+    notebook, marker, name = DIGIT_MODELS[lab]
+    built = run_lab_cell(notebook, marker)[name]
+    model = built if isinstance(built, keras.Model) else built()
     assert tuple(model.input_shape[1:]) == shape
     x_train, y_train, *_ = digits
     compile_and_fit(model, x_train.reshape(-1, *shape), y_train, epochs=3)
@@ -159,12 +140,13 @@ def pony_model(lab: str, names: tuple[str, ...]):
 
     from dlkit.pretrained import load_base
 
-    namespace = {"keras": keras, "np": np, "class_names": names, "pony_names": names, "size": 64}
     if lab == "03":
-        return lab_code("03", {"build_convnet"}, namespace)["build_convnet"](dropout=0.5)
+        build_convnet = run_lab_cell("03_pony_classifier.ipynb", "def build_convnet", class_names=names)
+        return build_convnet["build_convnet"](dropout=0.5)
     if lab == "07":
-        return lab_code("07", {"build", "conv_bn_relu", "residual_stage"}, namespace)["build"]("residual")
-    build_head = lab_code("04", {"build_head"}, namespace)["build_head"]  # on VGG16, as lab 04's model
+        blocks = run_lab_cell("07_modern_blocks.ipynb", "def residual_stage", size=64, class_names=names)
+        return blocks["build"]("residual")
+    build_head = lab04_head_definitions()["build_head"]  # on VGG16, as lab 04's model
     conv_base = load_base("vgg16", include_top=False, input_shape=(64, 64, 3), weights=None, verbose=False)
     conv_base.trainable = False
     head = build_head(conv_base.output_shape[1:])

@@ -48,12 +48,33 @@ def test_a_release_is_built_committed_and_tagged_and_its_labs_install_that_tag(c
     for lab in sorted((checkout / "labs").glob("[0-9][0-9]_*.ipynb")):
         notebook = nbformat.read(lab, as_version=4)
         assert 'DLKIT_RELEASE = "v9.8.7"' in notebook.cells[1].source
-        assert f"/blob/v9.8.7/labs/{lab.name})" in notebook.cells[0].source
-    assert "/blob/v9.8.7/labs/" in (checkout / "README.md").read_text()
+        assert f"/blob/v9.8.7-student/labs/{lab.name})" in notebook.cells[0].source  # the student copy
+    assert "/blob/v9.8.7-student/labs/" in (checkout / "README.md").read_text()
     assert sorted(p.name for p in (checkout / "dist").iterdir()) == [
         "dlkit-9.8.7-py3-none-any.whl", "dlkit-9.8.7.tar.gz"]
+    assert_student_tag_holds_only_student_copies(checkout, "v9.8.7-student")
     again = release(checkout, "9.8.7", "--allow-placeholder")
     assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def assert_student_tag_holds_only_student_copies(checkout: Path, tag: str) -> None:
+    """What a badge opens: the labs without solutions (no parent commit leads back to them), each
+    with the badge that opens itself, and a README; nothing else."""
+    files = git(checkout, "ls-tree", "-r", "--name-only", tag).split()
+    labs = sorted(path.name for path in (checkout / "labs").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(files) == ["README.md", *(f"labs/{name}" for name in labs)]
+    assert git(checkout, "rev-list", "--parents", "-n", "1", f"{tag}^{{commit}}").split()[1:] == []
+    solutions = 0
+    for name in labs:
+        instructor = nbformat.read(checkout / "labs" / name, as_version=4)
+        student = nbformat.reads(git(checkout, "show", f"{tag}:labs/{name}"), as_version=4)
+        assert f"/blob/{tag}/labs/{name})" in student.cells[0].source
+        for ours, theirs in zip(instructor.cells, student.cells, strict=True):
+            if "# BEGIN SOLUTION" in ours.source:
+                solutions += 1
+                block = ours.source.split("# BEGIN SOLUTION")[1].split("# END SOLUTION")[0].strip()
+                assert block not in theirs.source and "# BEGIN SOLUTION" not in theirs.source
+    assert solutions > 0  # the labs have exercises, so the check above checked something
 
 
 def test_refuses_the_placeholder_repository_a_dirty_checkout_and_a_bad_version(checkout):

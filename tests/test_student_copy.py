@@ -55,8 +55,11 @@ def test_broken_markup_is_an_error(source, problem):
         student_source(source, "lab, cell 3")
 
 
+BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+
+
 def test_the_notebook_copy_clears_outputs_renames_tags_and_leaves_the_original_alone():
-    badge = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://x/lab.ipynb)"
+    badge = f"{BADGE}(https://colab.research.google.com/github/o/r/blob/main/labs/lab.ipynb)"
     original = new_notebook(cells=[new_markdown_cell(f"# Lab\n\n{badge}\nText."), solution_cell(SOLVED)])
     copy = student_notebook(original)
     assert copy.cells[0].source == "# Lab\n\nText."  # the badge would open the instructor's version
@@ -64,6 +67,12 @@ def test_the_notebook_copy_clears_outputs_renames_tags_and_leaves_the_original_a
     assert "width * height" not in copy.cells[1].source
     assert copy.metadata["dlkit"]["student_copy"]["exercises"] == 1
     assert "width * height" in original.cells[1].source and original.cells[1].outputs
+
+
+def test_a_badge_that_opens_the_release_student_copies_is_kept():
+    badge = f"{BADGE}(https://colab.research.google.com/github/o/r/blob/v0.2.0-student/labs/lab.ipynb)"
+    original = new_notebook(cells=[new_markdown_cell(f"# Lab\n\n{badge}\nText.")])
+    assert student_notebook(original).cells[0].source == f"# Lab\n\n{badge}\nText."
 
 
 def test_markers_in_an_untagged_cell_are_an_error_not_a_leak():

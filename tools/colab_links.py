@@ -2,9 +2,11 @@
 
 The project's repository URL lives in one place, ``[project.urls] Repository`` in pyproject.toml,
 and its version in ``[project] version``. This script writes both into each lab (a badge under the
-title and the install cell that follows it) and into the README's table of badges. Badges and
-install cells name the release tag ``v<version>``, never ``main``: a commit pushed mid-week does
-not change the lab a class is running (``tools/release.py`` cuts a release and reruns this).
+title and the install cell that follows it) and into the README's table of badges. Install cells
+install the release tag ``v<version>``, never ``main``: a commit pushed mid-week does not change
+the lab a class is running. Badges open the release's student copies, tag ``v<version>-student``
+(solutions replaced by exercises), so a student who clicks one never sees the instructor's labs
+(``tools/release.py`` cuts a release, writes that tag and reruns this).
 ``--check`` changes nothing and exits 1 when a lab or the README is out of date (the test suite
 runs it).
 
@@ -27,28 +29,9 @@ BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*$", re.MULTILINE)
 INSTALL_MARK = "# Setup: installs dlkit where it is missing"
 README_START, README_END = "<!-- colab-badges -->", "<!-- /colab-badges -->"
 
-INSTALL_CELL = '''\
-# Setup: installs dlkit where it is missing (Colab, a fresh Jupyter); does nothing where it is there.
-DLKIT_REPOSITORY = "{repository}"
-DLKIT_RELEASE = "{release}"  # a released version: what is pushed to the repository later changes nothing here
-
-import importlib.util
-import os
-import subprocess
-import sys
-
-# Keras runs on TensorFlow (the default), JAX or PyTorch. Choose before Keras is first imported,
-# e.g. os.environ["KERAS_BACKEND"] = "jax", and restart the kernel to choose again.
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
-if {missing}:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    f"{requirement} @ git+{{DLKIT_REPOSITORY}}@{{DLKIT_RELEASE}}"], check=True)
-    importlib.invalidate_caches()
-
-from dlkit.runtime import versions_line
-
-print(versions_line())'''
+# The install cell's text, with __REPOSITORY__, __RELEASE__, __MISSING__ and __REQUIREMENT__ to fill
+# in: a file of its own, so ruff reads it as the Python it is.
+INSTALL_CELL = (Path(__file__).resolve().parent / "install_cell.py").read_text().rstrip("\n")
 
 
 # Labs that need one of dlkit's extras: lab prefix -> (extra, a module only that extra installs).
@@ -83,6 +66,11 @@ def release_tag(release_version: str | None = None) -> str:
     return f"v{release_version or version()}"
 
 
+def student_tag(release_version: str | None = None) -> str:
+    """The git tag of a release's student copies (solutions replaced by exercises), which badges open."""
+    return f"{release_tag(release_version)}-student"
+
+
 def colab_url(repo: str, lab: Path, ref: str) -> str:
     github_path = repo.removeprefix("https://github.com/")
     return f"https://colab.research.google.com/github/{github_path}/blob/{ref}/labs/{lab.name}"
@@ -100,17 +88,23 @@ def install_cell(repo: str, lab: Path, ref: str) -> str:
         extra, module = LAB_EXTRAS[lab.name[:2]]
         missing += f' or importlib.util.find_spec("{module}") is None'
         requirement = f"dlkit[{extra}]"
-    return INSTALL_CELL.format(repository=repo, release=ref, missing=missing, requirement=requirement)
+    filled = {"__REPOSITORY__": repo, "__RELEASE__": ref, "__MISSING__": missing,
+              "__REQUIREMENT__": requirement}
+    cell = INSTALL_CELL
+    for token, value in filled.items():
+        cell = cell.replace(token, value)
+    return cell
 
 
-def updated_lab(notebook, repo: str, lab: Path, ref: str):
-    """``notebook`` with its badge (under the title) and install cell (first code cell) current."""
+def updated_lab(notebook, repo: str, lab: Path, ref: str, badge_ref: str):
+    """``notebook`` with its badge (under the title, opening ``badge_ref``) and install cell (first
+    code cell, installing ``ref``) current."""
     title = notebook.cells[0]
     if BADGE_LINE.search(title.source):
-        title.source = BADGE_LINE.sub(badge(repo, lab, ref), title.source)
+        title.source = BADGE_LINE.sub(badge(repo, lab, badge_ref), title.source)
     else:
         heading, _, rest = title.source.partition("\n")
-        title.source = f"{heading}\n\n{badge(repo, lab, ref)}\n{rest}"
+        title.source = f"{heading}\n\n{badge(repo, lab, badge_ref)}\n{rest}"
     install = install_cell(repo, lab, ref)
     second = notebook.cells[1] if len(notebook.cells) > 1 else None
     if second is not None and second.cell_type == "code" and second.source.startswith(INSTALL_MARK):
@@ -131,19 +125,19 @@ def updated_readme(text: str, repo: str, labs: list[Path], ref: str) -> str:
 
 def stale_files(write: bool) -> list[str]:
     """The labs and README that differ from what this script writes; rewrites them if ``write``."""
-    repo, ref = repository(), release_tag()
+    repo, ref, badge_ref = repository(), release_tag(), student_tag()
     labs = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
     stale = []
     for lab in labs:
         original = lab.read_text()
-        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab, ref)
+        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab, ref, badge_ref)
         if nbformat.writes(notebook) + "\n" != original:
             stale.append(str(lab.relative_to(ROOT)))
             if write:
                 nbformat.write(notebook, lab)
     readme = ROOT / "README.md"
     text = readme.read_text()
-    new_text = updated_readme(text, repo, labs, ref)
+    new_text = updated_readme(text, repo, labs, badge_ref)
     if new_text != text:
         stale.append("README.md")
         if write:

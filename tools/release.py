@@ -11,19 +11,25 @@ In a clean checkout it
    whatever is pushed to main afterwards changes nothing in a running class;
 3. builds the wheel and sdist into ``dist/`` and checks them with ``twine check`` (the test suite
    also fails if a lab solution would ship in either);
-4. commits "Release <version>" and makes the annotated tag ``v<version>``.
+4. commits "Release <version>" and makes the annotated tag ``v<version>``;
+5. writes the student copies (``dlkit student-copy``: solutions replaced by exercises, outputs
+   cleared) as a commit of their own, holding only ``labs/`` and a short README, tagged
+   ``v<version>-student``: what every Colab badge opens. The commit has no parent, so nothing
+   reachable from that tag holds a solution; the instructor's labs stay on main and ``v<version>``.
 
-Pushing stays with the instructor: ``git push origin main v<version>``. While pyproject.toml's
-repository URL is still the placeholder, the release is refused (no student could install it)
+Pushing stays with the instructor: ``git push origin main v<version> v<version>-student``. While
+pyproject.toml's repository URL is still the placeholder, the release is refused (no student could install it)
 unless ``--allow-placeholder`` says it is a rehearsal.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,8 +51,9 @@ def problems(version: str, allow_placeholder: bool) -> list[str]:
         found.append(f"{version!r} is not a version like 0.2.0 or 0.2.0rc1")
     if git("status", "--porcelain").strip():
         found.append("the checkout has uncommitted changes: commit or stash them first")
-    if git("tag", "--list", colab_links.release_tag(version)).strip():
-        found.append(f"the tag {colab_links.release_tag(version)} exists already")
+    for tag in (colab_links.release_tag(version), colab_links.student_tag(version)):
+        if git("tag", "--list", tag).strip():
+            found.append(f"the tag {tag} exists already")
     if colab_links.is_placeholder(colab_links.repository()) and not allow_placeholder:
         found.append(f"pyproject.toml's Repository is still the placeholder {colab_links.PLACEHOLDER}: "
                      "set the real URL first (or pass --allow-placeholder for a rehearsal)")
@@ -69,6 +76,39 @@ def build(version: str) -> list[Path]:
     return built
 
 
+STUDENT_README = """# {course} labs, release {version}
+
+Open a lab with its "Open in Colab" badge, or download it and open it in Jupyter. Its first cell
+installs what it needs (dlkit {version}) and changes nothing already installed. The exercises under
+"Your turn" are yours: each ends with a checker that says whether your answer is right.
+"""
+
+
+def tag_student_copies(version: str) -> str:
+    """Commit the student copies of the labs at ``v<version>`` (alone, with a README, no parent) and
+    tag the commit ``v<version>-student``; returns the tag."""
+    from dlkit.instructor.student_copy import write_student_copies
+
+    tag, student = colab_links.release_tag(version), colab_links.student_tag(version)
+    labs = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
+    git_dir = git("rev-parse", "--absolute-git-dir").strip()
+    with tempfile.TemporaryDirectory(prefix="dlkit-student-") as scratch:
+        tree = Path(scratch) / "tree"
+        write_student_copies(labs, tree / "labs")
+        (tree / "README.md").write_text(STUDENT_README.format(course="dlkit", version=version))
+        # A private index, so the instructor's staged files are neither used nor touched.
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        in_tree = ["git", f"--git-dir={git_dir}", f"--work-tree={tree}"]
+        subprocess.run([*in_tree, "add", "--all", "--force", "."], cwd=tree, env=env, check=True)
+        tree_id = subprocess.run([*in_tree, "write-tree"], cwd=tree, env=env, check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        message = f"Student copies of {tag}"
+        commit = subprocess.run([*in_tree, "commit-tree", tree_id, "-m", message], cwd=tree, env=env,
+                                check=True, capture_output=True, text=True).stdout.strip()
+    git("tag", "--annotate", student, commit, "--message", f"dlkit {version}, student copies")
+    return student
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("version", help="the new version, e.g. 0.2.0")
@@ -84,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.dry_run:
         print(f"would set version {args.version}, point the labs' badges and install cells at {tag}, "
-              f"build and check dist/, commit and tag {tag}")
+              f"build and check dist/, commit and tag {tag}, and tag the student copies "
+              f"{colab_links.student_tag(args.version)}")
         return 0
     set_version(args.version)
     for path in colab_links.stale_files(write=True):

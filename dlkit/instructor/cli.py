@@ -62,7 +62,17 @@ def cmd_check_folder(args: argparse.Namespace) -> int:
     return 1 if report.blocking(args.skip_bad) else 0
 
 
+def require_instructor_extra(command: str) -> None:
+    """Stop with the install line when ``command`` needs the instructor extra and it is missing."""
+    from dlkit.instructor.requirements import missing_for_instructor
+
+    reason = missing_for_instructor(command)
+    if reason:
+        raise DlkitError(reason)
+
+
 def cmd_student_copy(args: argparse.Namespace) -> int:
+    require_instructor_extra("dlkit student-copy")
     from dlkit.instructor.demo import NO_LABS_HELP, select_labs
     from dlkit.instructor.student_copy import write_student_copies
 
@@ -84,6 +94,7 @@ def positive_int(text: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    require_instructor_extra("dlkit demo")
     from dlkit.instructor.demo import NO_LABS_HELP, run_demo, select_labs
     from dlkit.instructor.machine import describe_machine
     from dlkit.instructor.report import format_bytes, format_seconds, write_report

@@ -12,8 +12,9 @@ indentation of the comment kept)::
 
 The instructor's lab runs as it is (nbval checks that its solutions pass their checkers). A
 student copy has every solution block removed, every stub uncommented, every output cleared (an
-output could show an answer), ``solution`` tags renamed ``exercise``, and no Colab badge (it
-would open the instructor's version from the repository). Markers outside a
+output could show an answer), ``solution`` tags renamed ``exercise``, and only the Colab badge
+that opens a release's student copies (tag ``v<version>-student``, what ``tools/colab_links.py``
+writes); a badge to anything else could open the instructor's version and is removed. Markers outside a
 tagged cell, or a tagged cell without a complete block, are errors: a slip must never leak an
 answer or lose an exercise.
 """
@@ -31,8 +32,9 @@ EXERCISE_TAG = "exercise"
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB = re.compile(r"^(\s*)# STUB:\s*(.*)$")
-# The lab's Colab badge opens the instructor's version (with solutions) from the repository.
-COLAB_BADGE = re.compile(r"^\[!\[Open In Colab\]\(.*\n?", re.MULTILINE)
+# A Colab badge that opens anything but a release's student copies (``/blob/v1.2.3-student/``)
+# could open the instructor's version, solutions included.
+OTHER_COLAB_BADGE = re.compile(r"^\[!\[Open In Colab\]\((?!.*/blob/v[^/]+-student/).*\n?", re.MULTILINE)
 
 
 class SolutionMarkupError(DlkitError):
@@ -82,7 +84,7 @@ def student_notebook(notebook, name: str = "notebook"):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         elif cell.cell_type == "markdown":
-            cell.source = COLAB_BADGE.sub("", cell.source)
+            cell.source = OTHER_COLAB_BADGE.sub("", cell.source)
     student.metadata.setdefault("dlkit", {})["student_copy"] = {"exercises": exercises}
     return student
 

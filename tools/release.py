@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built: {path.relative_to(ROOT)}")
     git("commit", "--quiet", "--all", "--message", f"Release {args.version}")
     git("tag", "--annotate", tag, "--message", f"dlkit {args.version}")
-    print(f"Released {args.version} as {tag}. Publish it: git push origin main {tag}")
+    student = tag_student_copies(args.version)
+    print(f"Released {args.version} as {tag}, its student copies as {student} (what the badges open). "
+          f"Publish them: git push origin main {tag} {student}")
     return 0
 
 

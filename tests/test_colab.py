@@ -1,5 +1,7 @@
 """Colab and fresh Jupyter: every lab opens with its badge and an install cell that installs dlkit
-from the repository where it is missing, does nothing where it is installed, and prints versions.
+from the repository where it is missing, changing no package already installed (and refusing in one
+line, changing nothing, where it cannot), does nothing where it is installed, and prints versions.
+.ci/run's Colab stand-in runs the same cells on Colab's published versions.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import venv
 from importlib import metadata
 from pathlib import Path
 
+import colab_links  # the script that writes the badges and install cells
+import colab_standin  # the Colab stand-in: a release clone, a lab's install cell pointed at it
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-import colab_links  # noqa: E402  (the script that writes the badges and install cells)
 
 LABS = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
 NO_PIP = """
@@ -45,7 +47,8 @@ def test_each_lab_opens_with_its_own_badge_then_the_install_cell(lab):
     repo = colab_links.repository()
     owner_and_name = repo.removeprefix("https://github.com/")
     tag = f"v{VERSION}"  # a release, never main: a push mid-week must not change a class's labs
-    colab = f"https://colab.research.google.com/github/{owner_and_name}/blob/{tag}/labs/{lab.name}"
+    # The badge opens the release's student copies, never the instructor's lab with its solutions.
+    colab = f"https://colab.research.google.com/github/{owner_and_name}/blob/{tag}-student/labs/{lab.name}"
     assert f"]({colab})" in notebook.cells[0].source
     assert notebook.cells[1].cell_type == "code"
     assert f'DLKIT_REPOSITORY = "{repo}"' in notebook.cells[1].source
@@ -104,11 +107,57 @@ def test_where_dlkit_is_missing_the_cell_installs_it_from_the_repository(tmp_pat
     assert again.returncode == 0, again.stderr[-2000:]  # second run: installed, pip not called
 
 
+def run_cell(python: Path | str, cell: str, workdir: Path) -> subprocess.CompletedProcess:
+    unset = ("DLKIT_OFFLINE", "VIRTUAL_ENV")  # a student's kernel has neither
+    environment = {key: value for key, value in os.environ.items() if key not in unset}
+    return subprocess.run([str(python), "-c", cell], cwd=workdir, env=environment, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> str:
+    """A clone of the working tree holding the release tag, as a ``git+file://`` repository."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs the git checkout")
+    folder = tmp_path_factory.mktemp("release") / "dlkit"
+    clone = colab_standin.release_clone(folder, colab_links.release_tag())
+    return f"file://{clone}"
+
+
+def freeze(python: Path) -> str:
+    return subprocess.run([str(python), "-m", "pip", "freeze", "--all"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.mark.packaging
+def test_where_an_installed_package_would_change_the_cell_says_which_in_one_line_and_changes_nothing(
+        release, tmp_path):
+    # An environment holding a package older than dlkit's floor (tqdm>=4.66): installing dlkit there
+    # cannot leave it alone.
+    venv = tmp_path / "runtime"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "tqdm==4.65.0"], check=True)
+    before = freeze(python)
+
+    done = run_cell(python, colab_standin.install_cell(LABS[0], release), tmp_path)
+
+    assert done.returncode != 0
+    last_line = done.stderr.strip().splitlines()[-1]
+    expected = "dlkit was not installed: it would change tqdm 4.65.0 -> "
+    assert last_line.startswith(expected), done.stderr[-2000:]
+    assert 'pip install "dlkit @ git+' in last_line  # how to proceed, if the student chooses to
+    assert freeze(python) == before  # nothing installed, nothing changed
+    assert list(tmp_path.glob("*.txt")) == []  # the constraints file went with it
+
+
 RECORD_PIP = """
 import subprocess, importlib.util
 _find_spec = importlib.util.find_spec
 importlib.util.find_spec = lambda name, *a: None if name == "ai_edge_litert" else _find_spec(name, *a)
 def record_pip(command, *args, **kwargs):
+    if "list" in command:  # what is installed: nothing, here
+        return subprocess.CompletedProcess(command, 0, stdout="", stderr="")
     print("PIP:", " ".join(map(str, command)))
     raise SystemExit(0)
 subprocess.run = record_pip

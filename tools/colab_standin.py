@@ -38,10 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import colab_links  # noqa: E402  (the labs' repository and release tag)
 
 # What a notebook runs on in Colab, beside dlkit's own requirements: its kernel and Jupyter (the
-# packages a changed version of would break the runtime), JAX (Colab has it; the labs run on it),
-# pytest (Colab has it; nbval runs under it).
+# packages a changed version of would break the runtime), JAX (Colab has it; the labs run on it;
+# on the GPU runtime with its CUDA plugin, which installs on a CPU machine too), pytest (Colab has
+# it; nbval runs under it). The GPU list's CUDA libraries (nvidia-*) are left out: gigabytes that
+# need a GPU to do anything.
 RUNTIME_PACKAGES = ("ipykernel", "jupyter-client", "jupyter-core", "notebook", "ipython", "traitlets",
-                    "pyzmq", "tornado", "protobuf", "jax", "jaxlib", "pytest")
+                    "pyzmq", "tornado", "protobuf", "jax", "jaxlib", "jax-cuda12-plugin", "jax-cuda12-pjrt",
+                    "pytest")
 HARNESS = ("nbval",)  # not in Colab: installed before the first freeze, holding Colab's versions
 SKIPPED_EXTRAS = ("test", "lab")  # the developer's and a local JupyterLab's, not a Colab student's
 
@@ -146,9 +149,10 @@ def run_install_cells(venv: Path, labs: list[Path], repository: str, workdir: Pa
     for lab in labs:
         done = subprocess.run([str(venv / "bin" / "python"), "-c", install_cell(lab, repository)],
                               cwd=workdir, env=environment, capture_output=True, text=True)
-        shown = (done.stdout + done.stderr).strip().splitlines()
-        print(f"{lab.name} install cell: {shown[-1] if shown else '(no output)'}")
+        printed = done.stdout.strip().splitlines()
+        print(f"{lab.name} install cell: {printed[-1] if printed else '(printed nothing)'}")
         if done.returncode != 0:
+            shown = (done.stdout + done.stderr).strip().splitlines()
             raise SystemExit(f"{lab.name}: its install cell failed in the Colab stand-in:\n"
                              + "\n".join(shown[-20:]))
 

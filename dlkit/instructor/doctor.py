@@ -251,6 +251,15 @@ def deploy_check() -> Check:
     return Check("Lab 05, dlkit serve", missing or "ready (LiteRT, ONNX Runtime, FastAPI and uvicorn)")
 
 
+def instructor_check() -> Check:
+    """Whether ``dlkit demo`` and ``dlkit student-copy`` can run here (the instructor extra). Not
+    broken without it: a student's labs do not need it."""
+    from dlkit.instructor.requirements import missing_for_instructor
+
+    missing = missing_for_instructor("dlkit demo and student-copy")
+    return Check("dlkit demo, student-copy", missing or "ready (nbclient, nbformat and a Jupyter kernel)")
+
+
 def run_checks() -> list[Check]:
     """Every check, in the order the report prints them."""
     return [
@@ -261,6 +270,7 @@ def run_checks() -> list[Check]:
         *registry_checks(),
         offline_summary(),
         deploy_check(),
+        instructor_check(),
         *runtime_checks(),
     ]
 

@@ -116,3 +116,8 @@ def test_an_installed_wheel_has_no_labs_and_the_demo_says_where_to_find_them(bui
     found = subprocess.run([str(python), "-c", probe], cwd=tmp_path, env=environment,
                            capture_output=True, text=True, check=True)
     assert found.stdout.splitlines()[1].split() == [lab.name for lab in LABS]
+    # A student's install (no instructor extra): the demo names the extra that runs notebooks.
+    if subprocess.run([str(python), "-c", "import nbclient, ipykernel"], capture_output=True).returncode:
+        demo = subprocess.run([str(venv / "bin" / "dlkit"), "demo", "--only", "01"], cwd=tmp_path,
+                              env=environment, capture_output=True, text=True)
+        assert demo.returncode == 1 and 'pip install "dlkit[instructor]"' in demo.stderr, demo.stderr

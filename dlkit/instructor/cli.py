@@ -72,13 +72,13 @@ def require_instructor_extra(command: str) -> None:
 
 
 def cmd_student_copy(args: argparse.Namespace) -> int:
-    require_instructor_extra("dlkit student-copy")
     from dlkit.instructor.demo import NO_LABS_HELP, select_labs
     from dlkit.instructor.student_copy import write_student_copies
 
     labs = select_labs(args.lab, args.labs)
     if not labs:
         raise DlkitError(f"no lab notebooks (NN_name.ipynb) in {args.labs}" if args.labs else NO_LABS_HELP)
+    require_instructor_extra("dlkit student-copy")
     for path in write_student_copies(labs, args.out):
         print(f"wrote {path}")
     print(f"{len(labs)} student cop{'y' if len(labs) == 1 else 'ies'} in {args.out.resolve()}: "
@@ -94,7 +94,6 @@ def positive_int(text: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    require_instructor_extra("dlkit demo")
     from dlkit.instructor.demo import NO_LABS_HELP, run_demo, select_labs
     from dlkit.instructor.machine import describe_machine
     from dlkit.instructor.report import format_bytes, format_seconds, write_report
@@ -103,6 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     labs = select_labs(args.only, args.labs)
     if not labs:
         raise DlkitError(f"no lab notebooks (NN_name.ipynb) in {args.labs}" if args.labs else NO_LABS_HELP)
+    require_instructor_extra("dlkit demo")
     out = args.out.resolve()
     if args.jobs:
         jobs, how = args.jobs, f"{args.jobs} at a time (--jobs {args.jobs})"

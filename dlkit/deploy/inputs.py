@@ -30,6 +30,8 @@ __all__ = [
     "array_to_inputs",
     "picture_to_input",
     "prepare_digit",
+    "prepare_picture",
+    "scale_for_model",
 ]
 
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
@@ -49,6 +51,13 @@ class BadRequest(Exception):
 
 def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarray, list[str]]:
     """(a batch of one input, what was done to the picture) for the bytes of an uploaded file."""
+    pixels, changes = prepare_picture(data, name, card)
+    return scale_for_model(pixels, card, changes), changes
+
+
+def prepare_picture(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarray, list[str]]:
+    """(the picture as the model sees it, before scaling: uint8 shaped ``card.input_shape``, what was
+    done to it). A digit is made to look like MNIST, a photo is resized; the classroom stores this."""
     if card.input_kind == "values":
         raise BadRequest(415, "this model takes numbers, not pictures: send a JSON array")
     try:
@@ -61,23 +70,28 @@ def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndar
     if card.input_kind == "digit":
         grey, digit_changes = prepare_digit(picture.pixels, digit_grid(card.input_shape))
         changes += digit_changes
-        pixels = grey.reshape(card.input_shape)  # (28, 28), (28, 28, 1) or (784,)
-    else:
-        height, width = card.input_shape[:2]
-        image = Image.fromarray(picture.pixels)
-        if image.size != (width, height):
-            changes.append(f"resized from {image.width}x{image.height} to {width}x{height}")
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
-        if card.input_shape[-1] == 1:
-            image = image.convert("L")
-        pixels = np.asarray(image, dtype=np.float32).reshape(card.input_shape)
+        return grey.reshape(card.input_shape), changes  # (28, 28), (28, 28, 1) or (784,)
+    height, width = card.input_shape[:2]
+    image = Image.fromarray(picture.pixels)
+    if image.size != (width, height):
+        changes.append(f"resized from {image.width}x{image.height} to {width}x{height}")
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    if card.input_shape[-1] == 1:
+        image = image.convert("L")
+    return np.asarray(image, dtype=np.uint8).reshape(card.input_shape), changes
+
+
+def scale_for_model(pixels: np.ndarray, card: ServingCard, changes: list[str] | None = None) -> np.ndarray:
+    """A batch of one float32 input from ``prepare_picture``'s pixels: scaled as the card says
+    (``pixel_scale``, and a keras.applications base's preprocessing, noted in ``changes``)."""
     scaled = pixels.astype(np.float32) * (card.pixel_scale / 255.0)
     if card.preprocessing:  # e.g. lab 04's network, which starts with VGG16
         from dlkit.pretrained import preprocess_input
 
-        changes.append(f"{card.preprocessing} preprocessing (keras.applications)")
-        return np.asarray(preprocess_input(card.preprocessing, scaled[np.newaxis].copy())), changes
-    return scaled[np.newaxis], changes
+        if changes is not None:
+            changes.append(f"{card.preprocessing} preprocessing (keras.applications)")
+        return np.asarray(preprocess_input(card.preprocessing, scaled[np.newaxis].copy()))
+    return scaled[np.newaxis]
 
 
 def prepare_digit(rgb: np.ndarray, size: tuple[int, int] = (28, 28)) -> tuple[np.ndarray, list[str]]:

@@ -9,7 +9,9 @@ from importlib import metadata
 
 __all__ = ["DEPLOY_MODULES", "MIN_KERAS", "INSTALL_HINT", "missing_for_deploy"]
 
-DEPLOY_MODULES = ("ai_edge_litert", "onnxruntime", "onnx", "tf2onnx", "fastapi", "uvicorn", "multipart")
+DEPLOY_MODULES = (
+    "ai_edge_litert", "onnxruntime", "onnx", "tf2onnx", "fastapi", "uvicorn", "multipart", "segno",
+)
 MIN_KERAS = (3, 13)  # model.export(format="litert") arrived in Keras 3.13 (Python >= 3.11)
 INSTALL_HINT = 'pip install "dlkit[deploy]" (Python 3.11 or newer)'
 

@@ -19,14 +19,18 @@ from dlkit.deploy.predictors import Predictor, load_predictor
 from dlkit.deploy.requirements import INSTALL_HINT
 from dlkit.errors import DlkitError
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "serve_forever", "start_service", "startup_line"]
+__all__ = [
+    "DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "is_loopback", "listen_on", "serve_forever",
+    "start_service", "startup_line",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 START_TIMEOUT_SECONDS = 30
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def listen_on(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port`` (``port=0``: a free one), or a one-line error."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP said out loud: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets
     # that name it, and with Nagle on, every keep-alive answer waits 40 ms for a delayed ACK.
@@ -88,7 +92,7 @@ class RunningService:
     def __init__(self, predictor: Predictor, host: str, port: int, max_upload_bytes: int):
         self.predictor = predictor
         self._server = _server(predictor, max_upload_bytes)
-        self._socket = _bind(host, port)
+        self._socket = listen_on(host, port)
         self.host = host
         self.port = self._socket.getsockname()[1]
         self._thread = threading.Thread(
@@ -171,7 +175,7 @@ def serve_forever(
     """Serve ``model`` until Ctrl+C (``dlkit serve``); ``input_kind`` as ``load_predictor``'s."""
     predictor = load_predictor(model, input_kind=input_kind)
     server = _server(predictor, max_upload_bytes)
-    sock = _bind(host, port)
+    sock = listen_on(host, port)
     print(startup_line(predictor, host, port), flush=True)
     try:
         server.run(sockets=[sock])

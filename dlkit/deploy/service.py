@@ -21,12 +21,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.formparsers import MultiPartException
 
 from dlkit import __version__
 from dlkit.deploy.formats import FORMAT_NAMES
 from dlkit.deploy.inputs import DEFAULT_MAX_UPLOAD_BYTES, BadRequest, array_to_inputs, picture_to_input
 from dlkit.deploy.predictors import Predictor
+from dlkit.deploy.uploads import read_body, read_form
 
 __all__ = ["DEFAULT_TOP_K", "create_app"]
 
@@ -122,20 +122,6 @@ def _top(probabilities: np.ndarray, classes: tuple[str, ...], k: int) -> list[di
     ]
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BadRequest(
-            413, f"the upload is {int(declared):,} bytes; the limit is {limit:,} (--max-upload-mb)"
-        )
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BadRequest(413, f"the upload is over the limit of {limit:,} bytes (--max-upload-mb)")
-    return bytes(body)
-
-
 async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, bool, list[str]]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ("multipart/form-data", "application/json") and not content_type.startswith(
@@ -143,7 +129,7 @@ async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, 
     ):
         shown = content_type or "no content type"
         raise BadRequest(415, f"{shown} is not accepted: {HOW_TO_SEND}")
-    body = await _read_body(request, limit)
+    body = await read_body(request, limit)
     if not body:
         raise BadRequest(400, f"the request body is empty: {HOW_TO_SEND}")
     if content_type == "application/json":
@@ -156,30 +142,6 @@ async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, 
     if content_type.startswith("image/"):
         inputs, changes = picture_to_input(body, "the uploaded body", card)
         return inputs, False, changes
-    data, name = await _form_file(request, body)
+    data, name, _ = await read_form(request, body)
     inputs, changes = picture_to_input(data, name, card)
     return inputs, False, changes
-
-
-async def _form_file(request: Request, body: bytes) -> tuple[bytes, str]:
-    """The bytes and name of the form field ``file``, parsed by Starlette from the body read."""
-
-    async def replay():
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    replayed = Request(request.scope, receive=replay)
-    try:
-        async with replayed.form(max_files=1, max_fields=20) as form:
-            upload = form.get("file")
-            if upload is None:
-                raise BadRequest(
-                    400, "no form field named 'file': send the picture as file (curl -F file=@digit.png)"
-                )
-            if isinstance(upload, str):
-                raise BadRequest(
-                    400, "the form field 'file' holds text, not a file (curl -F file=@digit.png)"
-                )
-            data = await upload.read()
-            return data, upload.filename or "the uploaded file"
-    except MultiPartException as error:
-        raise BadRequest(400, f"a broken multipart form ({error.message})") from None

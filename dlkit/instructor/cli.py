@@ -1,4 +1,5 @@
-"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy, serve.
+"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy, serve,
+classroom.
 Errors print as one readable line."""
 
 from __future__ import annotations
@@ -165,6 +166,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classroom(args: argparse.Namespace) -> int:
+    if str(args.model) == "export":  # dlkit classroom export SESSION --out FOLDER
+        if args.session_to_export is None or args.out is None:
+            raise DlkitError("usage: dlkit classroom export SESSION --out FOLDER")
+        from dlkit.classroom.export import export_session
+
+        counts = export_session(args.session_to_export, args.out)
+        total = sum(counts.values())
+        shown = ", ".join(f"{label}: {count}" for label, count in sorted(counts.items())) or "none"
+        print(f"wrote {total} drawings to {args.out} as <label>/<id>.png ({shown}); "
+              f"dlkit check-folder {args.out} checks them, load_image_folder reads them")
+        return 0
+    if args.session_to_export is not None or args.out is not None:
+        raise DlkitError("SESSION and --out are for `dlkit classroom export`; start a class with --session")
+    from dlkit.classroom.limits import RateLimit
+    from dlkit.classroom.server import serve_classroom  # says what to install without the deploy extra
+
+    if args.max_upload_mb <= 0 or args.per_minute <= 0:
+        raise DlkitError("--max-upload-mb and --per-minute must be more than 0")
+    serve_classroom(args.model, session=args.session, host=args.host, port=args.port,
+                    rate_limit=RateLimit(per_minute=args.per_minute),
+                    max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), input_kind=args.input)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlkit", description="Helpers for the dlkit deep-learning labs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -281,6 +307,34 @@ def build_parser() -> argparse.ArgumentParser:
         "guess from the input's shape) is wrong: a digit drawn as MNIST's, a photo resized, or numbers only",
     )
     serve.set_defaults(run=cmd_serve)
+
+    classroom = commands.add_parser(
+        "classroom",
+        help="a live class: students draw on their phones, the projector shows it, every drawing is kept",
+        description="Serve MODEL to a class: a student page (draw, say what you meant, see the answer), a "
+        "projector page (the newest drawings live, the class's accuracy beside the test set's, a confusion "
+        "matrix, the join code and its QR code) and a session folder (SQLite and the pictures) that "
+        "survives a restart. `dlkit classroom export SESSION --out FOLDER` writes the drawings as "
+        "FOLDER/<label>/<id>.png. Binds to 127.0.0.1 unless --host says otherwise.",
+    )
+    classroom.add_argument("model", type=Path, metavar="MODEL", help="the model to serve, or `export`")
+    classroom.add_argument("session_to_export", type=Path, nargs="?", metavar="SESSION",
+                           help="with `export`: the session folder to export")
+    classroom.add_argument("--out", type=Path, metavar="FOLDER", help="with `export`: a new or empty folder")
+    classroom.add_argument("--session", type=Path, default=Path("dlkit-classroom"), metavar="DIR",
+                           help="the session folder, reopened if it exists (default: ./dlkit-classroom)")
+    classroom.add_argument("--port", type=int, default=8001, help="default: 8001")
+    classroom.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this computer only; 0.0.0.0 for the class's Wi-Fi)",
+    )
+    classroom.add_argument("--per-minute", type=float, default=60.0, metavar="N",
+                           help="drawings a minute one device may send (default 60, 20 at once)")
+    classroom.add_argument("--max-upload-mb", type=float, default=4.0, metavar="MB",
+                           help="largest upload in MB (default 4)")
+    classroom.add_argument("--input", choices=["digit", "photo"], default=None,
+                           help="how a picture becomes the model's input, where the serving card is wrong")
+    classroom.set_defaults(run=cmd_classroom)
     return parser
 
 

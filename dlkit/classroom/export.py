@@ -1,0 +1,50 @@
+"""``dlkit classroom export SESSION --out FOLDER``: the class's drawings as an image folder.
+
+Each visible drawing becomes ``FOLDER/<label it was meant as>/<id>.png`` — the picture as the model
+saw it (for a digit model: 28x28, white ink on black, centred as MNIST's are) — the layout
+``load_image_folder`` and ``dlkit check-folder`` read. Hidden drawings are left out. The export
+never writes into a folder that holds anything: a second export goes to a new folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from dlkit.classroom.session import DATABASE, open_session
+from dlkit.errors import DlkitError
+
+__all__ = ["export_session"]
+
+
+def export_session(session_folder: str | Path, out: str | Path) -> dict[str, int]:
+    """Write the session's visible drawings into ``out``; returns how many per label."""
+    session_folder, out = Path(session_folder), Path(out)
+    if not (session_folder / DATABASE).is_file():
+        raise DlkitError(f"{session_folder} is not a classroom session (no {DATABASE} in it)")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise DlkitError(f"{out} exists and is not an empty folder: export into a new one")
+    session = open_session(session_folder, model=_model_of(session_folder))
+    try:
+        drawings = session.drawings(include_hidden=False)
+        missing = [d.id for d in drawings if not session.picture_path(d.id).is_file()]
+        if missing:
+            raise DlkitError(f"{session_folder}: the pictures of drawings {missing[:5]} are missing; "
+                             "nothing was exported")
+        counts: dict[str, int] = {}
+        for drawing in sorted(drawings, key=lambda d: d.id):
+            folder = out / drawing.label
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(session.picture_path(drawing.id), folder / f"{drawing.id}.png")
+            counts[drawing.label] = counts.get(drawing.label, 0) + 1
+    finally:
+        session.close()
+    return counts
+
+
+def _model_of(session_folder: Path) -> str:
+    import sqlite3
+
+    with sqlite3.connect(session_folder / DATABASE) as connection:
+        row = connection.execute("SELECT value FROM facts WHERE name = 'model'").fetchone()
+    return row[0] if row else ""

@@ -1,0 +1,207 @@
+"""A classroom session on disk: one folder with ``classroom.sqlite`` and ``pictures/<id>.png``.
+
+Every accepted drawing is written (the picture as the model saw it, then its row, in one
+transaction) before the student gets the model's answer, so a restart of the service loses
+nothing: reopening the folder gives the same join code, instructor key and drawings. A drawing the
+instructor hides leaves the projector's wall, the class's accuracy and the export; it stays on
+disk (shown again with one click).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dlkit.errors import DlkitError
+
+__all__ = ["Drawing", "Session", "SessionStats", "open_session"]
+
+DATABASE = "classroom.sqlite"
+PICTURES = "pictures"
+JOIN_CODE_LETTERS = "ACDEFHJKMNPRTUVWXY34679"  # nothing a projector makes ambiguous (0/O, 1/I/L, 5/S)
+JOIN_CODE_LENGTH = 6
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS drawings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    label TEXT NOT NULL,       -- the class the student meant
+    answer TEXT NOT NULL,      -- the model's top class
+    confidence REAL NOT NULL,  -- the model's probability for its answer
+    top TEXT NOT NULL,         -- the top classes and probabilities, JSON
+    client TEXT NOT NULL,      -- which device sent it (a hash of its address): counts, never shown
+    hidden INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One stored drawing and what the model answered."""
+
+    id: int
+    created: float
+    label: str
+    answer: str
+    confidence: float
+    top: list[dict]
+    hidden: bool = False
+
+    @property
+    def correct(self) -> bool:
+        return self.label == self.answer
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "created": self.created, "label": self.label, "answer": self.answer,
+                "confidence": round(self.confidence, 6), "top": self.top, "hidden": self.hidden,
+                "correct": self.correct}
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    """The class's drawings so far (hidden ones left out): how often the model was right, and where not."""
+
+    count: int
+    correct: int
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # meant -> answered -> count
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.count if self.count else None
+
+    def as_json(self) -> dict:
+        return {"count": self.count, "correct": self.correct, "accuracy": self.accuracy,
+                "confusion": self.confusion}
+
+
+class Session:
+    """The session in ``folder``; open it with ``open_session``. Safe to use from several threads."""
+
+    def __init__(self, folder: Path, connection: sqlite3.Connection):
+        self.folder = folder
+        self._db = connection
+        self._lock = threading.Lock()
+        self.join_code = self._fact("join_code")
+        self.instructor_key = self._fact("instructor_key")
+        self.model = self._fact("model")
+
+    def _fact(self, name: str) -> str:
+        row = self._db.execute("SELECT value FROM facts WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else ""
+
+    def picture_path(self, drawing_id: int) -> Path:
+        return self.folder / PICTURES / f"{drawing_id}.png"
+
+    def add(self, label: str, answer: str, confidence: float, top: list[dict], png: bytes,
+            client: str) -> Drawing:
+        """Store a drawing (picture first, then its row, committed together) and return it."""
+        created = time.time()
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO drawings (created, label, answer, confidence, top, client) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (created, label, answer, float(confidence), json.dumps(top), client),
+                )
+                drawing_id = int(cursor.lastrowid)
+                path = self.picture_path(drawing_id)
+                partial = path.with_suffix(".png.partial")
+                partial.write_bytes(png)
+                os.replace(partial, path)  # a picture is whole on disk or not there
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
+        return Drawing(drawing_id, created, label, answer, float(confidence), top)
+
+    def set_hidden(self, drawing_id: int, hidden: bool) -> bool:
+        """Hide (or show again) a drawing; False when there is no such drawing."""
+        with self._lock:
+            cursor = self._db.execute("UPDATE drawings SET hidden = ? WHERE id = ?",
+                                      (int(hidden), drawing_id))
+            self._db.commit()
+        return cursor.rowcount == 1
+
+    def drawings(self, limit: int | None = None, include_hidden: bool = True) -> list[Drawing]:
+        """The newest drawings first."""
+        query = "SELECT id, created, label, answer, confidence, top, hidden FROM drawings"
+        if not include_hidden:
+            query += " WHERE hidden = 0"
+        query += " ORDER BY id DESC"
+        parameters: tuple = ()
+        if limit is not None:
+            query += " LIMIT ?"
+            parameters = (limit,)
+        with self._lock:
+            rows = self._db.execute(query, parameters).fetchall()
+        return [Drawing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6])) for r in rows]
+
+    def get(self, drawing_id: int) -> Drawing | None:
+        with self._lock:
+            r = self._db.execute("SELECT id, created, label, answer, confidence, top, hidden FROM drawings "
+                                 "WHERE id = ?", (drawing_id,)).fetchone()
+        return None if r is None else Drawing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6]))
+
+    def stats(self) -> SessionStats:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT label, answer, COUNT(*) FROM drawings WHERE hidden = 0 GROUP BY label, answer"
+            ).fetchall()
+        confusion: dict[str, dict[str, int]] = {}
+        for label, answer, count in rows:
+            confusion.setdefault(label, {})[answer] = count
+        total = sum(count for _, _, count in rows)
+        correct = sum(count for label, answer, count in rows if label == answer)
+        return SessionStats(total, correct, confusion)
+
+    def confident_mistakes(self, limit: int = 5) -> list[Drawing]:
+        """The wrong answers the model was surest of (hidden ones left out)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, created, label, answer, confidence, top, hidden FROM drawings "
+                "WHERE hidden = 0 AND label != answer ORDER BY confidence DESC, id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [Drawing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6])) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def open_session(folder: str | Path, model: str) -> Session:
+    """Open the session in ``folder``, creating it (with a new join code and instructor key) if it
+    does not exist. Reopening keeps both; a session started for another model is refused."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DlkitError(f"{folder} is a file, not a session folder: choose another --session")
+    database = folder / DATABASE
+    if folder.is_dir() and any(folder.iterdir()) and not database.is_file():
+        raise DlkitError(f"{folder} holds files but no {DATABASE}: it is not a classroom session; "
+                         "choose another --session")
+    (folder / PICTURES).mkdir(parents=True, exist_ok=True)
+    try:
+        connection = sqlite3.connect(database, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+    except sqlite3.DatabaseError as error:
+        raise DlkitError(f"{database} is not a readable session database ({error})") from None
+    facts = dict(connection.execute("SELECT name, value FROM facts").fetchall())
+    if facts.get("model") and facts["model"] != model:
+        connection.close()
+        raise DlkitError(f"{folder} is a session for {facts['model']}, not {model}: "
+                         "start a new one with another --session")
+    new = {
+        "join_code": "".join(secrets.choice(JOIN_CODE_LETTERS) for _ in range(JOIN_CODE_LENGTH)),
+        "instructor_key": secrets.token_urlsafe(18),
+        "model": model,
+    }
+    connection.executemany("INSERT OR IGNORE INTO facts (name, value) VALUES (?, ?)", new.items())
+    connection.commit()
+    return Session(folder, connection)

@@ -56,18 +56,20 @@ def draw_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
     """One drawing of ``digit``: a (280, 280) uint8 canvas, white strokes on black."""
     angle = np.deg2rad(rng.normal(0, 8))
     shear = rng.normal(0.1, 0.12)  # most people slant to the right
-    scale = rng.uniform(0.55, 0.95) * np.array([rng.uniform(0.75, 1.15), 1.0])
+    # Small or large on the canvas: a small digit drawn with the same pen has thick strokes once
+    # cropped and scaled to MNIST's 20x20 box, a way drawn digits differ from MNIST's pen scans.
+    scale = rng.uniform(0.3, 0.92) * np.array([rng.uniform(0.75, 1.15), 1.0])
     transform = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ np.array(
         [[1.0, -shear], [0.0, 1.0]]) @ np.diag(scale)
     size = scale.max() * CANVAS
     centre = CANVAS / 2 + rng.uniform(-0.5, 0.5, 2) * max(0.0, CANVAS - size) * 0.8
-    width = int(rng.uniform(14, 28))  # the page's pen is 22 px; a finger is wider, a trackpad thinner
+    width = int(rng.uniform(14, 34))  # the page's pen is 22 px; a fat finger is wider, a trackpad thinner
     image = Image.new("L", (CANVAS, CANVAS), 0)
     pen = ImageDraw.Draw(image)
     for stroke in STROKES[digit]:
-        points = np.array(stroke) + rng.normal(0, 0.025, (len(stroke), 2))
+        points = np.array(stroke) + rng.normal(0, 0.035, (len(stroke), 2))
         path = (_smooth(points) - 0.5) @ transform.T * CANVAS + centre
-        path += rng.normal(0, 1.2, path.shape)  # the pointer's own wobble
+        path += rng.normal(0, 1.8, path.shape)  # the pointer's own wobble
         xy = [tuple(p) for p in path]
         pen.line(xy, fill=255, width=width, joint="curve")
         for x, y in (xy[0], xy[-1]):  # round ends, as the page's lineCap

@@ -1,0 +1,199 @@
+"""A bounded load test of ``dlkit classroom`` on loopback: a class of simulated students, each
+sending its drawings as fast as the classroom answers, and one projector listening to the feed.
+
+For each model (lab 05's MNIST ConvNet as float32 and full-integer int8 LiteRT files, trained 2
+epochs on dlkit's embedded subset) ``dlkit classroom`` runs in a process of its own, as an
+instructor runs it, with its default per-device rate limit. 30 students (threads in this process,
+each from its own loopback address, as each phone has its own) send 20 mouse-drawn digits
+(``dlkit.classroom.mouse_digits``, not people's) one after the other. Measured: requests answered
+and stored, p50/p95 latency, drawings/s, and the time from a student's send to the projector's
+update. A drawing is *lost* if it was answered 200 but is missing from the session's database or
+never reached the projector's feed; the goal is 0. Client and server share this machine's cores.
+
+    python benchmarks/classroom.py [--students 30] [--drawings 20]
+
+Writes ``benchmarks/results/classroom.json`` (what docs/measurements.md quotes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results" / "classroom.json"
+
+
+def digit_models(folder: Path) -> dict[str, Path]:
+    import keras
+
+    from dlkit.datasets import load_embedded_mnist
+    from dlkit.deploy import ServingCard, export_model, find_export
+
+    (x_train, y_train), _ = load_embedded_mnist()
+    x_train = x_train[..., np.newaxis].astype("float32") / 255.0
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(32, 3, activation="relu"),
+         keras.layers.MaxPooling2D(2), keras.layers.Conv2D(64, 3, activation="relu"),
+         keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dropout(0.5),
+         keras.layers.Dense(10, activation="softmax")],
+        name="mnist_convnet",
+    )  # fmt: skip
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train, batch_size=128, epochs=2, verbose=0)
+    card = ServingCard("mnist_convnet", tuple("0123456789"), (28, 28, 1), "digit")
+    chosen = [find_export("litert"), find_export("litert", "int8")]
+    files = export_model(model, folder, card, representative=x_train[:200], exports=chosen)
+    return {item.export.label: item.path for item in files}
+
+
+def start_classroom(model: Path, session: Path) -> tuple[subprocess.Popen, str, str]:
+    """``dlkit classroom MODEL`` on a free port; (the process, the student URL, the projector URL)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dlkit.instructor.cli", "classroom", str(model), "--session", str(session),
+         "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    lines = [process.stdout.readline() for _ in range(3)]
+    student = lines[1].split("students:")[1].strip()
+    projector = lines[2].split("projector:")[1].split()[0]
+    return process, student, projector
+
+
+def listen(projector_url: str, arrivals: dict[int, float], ready: threading.Event,
+           done: threading.Event) -> None:
+    """The projector: read the feed, noting when each drawing's event arrived."""
+    parts = urlsplit(projector_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    key = parts.query.split("key=")[1]
+    connection.request("GET", f"/api/feed?key={key}")
+    response = connection.getresponse()
+    kind = None
+    while not done.is_set():
+        line = response.readline().decode().strip()
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            if kind == "wall":
+                ready.set()
+            elif kind == "drawing":
+                arrivals[json.loads(line[6:])["drawing"]["id"]] = time.perf_counter()
+    connection.close()
+
+
+def one_student(url: str, index: int, drawings: list[tuple[bytes, str]]) -> list[tuple]:
+    """Send ``drawings`` one after the other from 127.0.0.<10 + index>; (status, id, sent at, seconds)."""
+    from dlkit.classroom.standin import drawing_form
+
+    parts = urlsplit(url)
+    code = parts.query.split("code=")[1]
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120,
+                                            source_address=(f"127.0.0.{10 + index}", 0))
+    results = []
+    for png, label in drawings:
+        body, content_type = drawing_form(png, label)
+        sent = time.perf_counter()
+        connection.request("POST", f"/api/drawings?code={code}", body=body,
+                           headers={"Content-Type": content_type})
+        response = connection.getresponse()
+        reply = json.loads(response.read())
+        results.append((response.status, reply.get("id", -1), sent, time.perf_counter() - sent))
+    connection.close()
+    return results
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def run_class(model: Path, students: int, per_student: int, scratch: Path) -> dict:
+    from dlkit.classroom.mouse_digits import mouse_drawn_digits
+
+    count = students * per_student
+    drawings = mouse_drawn_digits(per_class=-(-count // 10), seed=1)[:count]
+    session = scratch / f"session-{model.stem}"
+    process, student_url, projector_url = start_classroom(model, session)
+    arrivals: dict[int, float] = {}
+    ready, done = threading.Event(), threading.Event()
+    listener = threading.Thread(target=listen, args=(projector_url, arrivals, ready, done), daemon=True)
+    try:
+        listener.start()
+        ready.wait(timeout=60)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=students) as pool:
+            sent = [row for rows in pool.map(lambda i: one_student(student_url, i, drawings[i::students]),
+                                              range(students)) for row in rows]
+        wall_seconds = time.perf_counter() - started
+        answered = [row for row in sent if row[0] == 200]
+        deadline = time.monotonic() + 10
+        while len(arrivals) < len(answered) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done.set()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    stored = sqlite3.connect(session / "classroom.sqlite").execute("SELECT id FROM drawings").fetchall()
+    stored_ids = {row[0] for row in stored}
+    lost = [row for row in answered if row[1] not in stored_ids or row[1] not in arrivals]
+    latencies = [row[3] * 1000 for row in answered]
+    to_projector = [(arrivals[row[1]] - row[2]) * 1000 for row in answered if row[1] in arrivals]
+    return {
+        "requests": len(sent), "answered_200": len(answered), "lost": len(lost),
+        "other_statuses": sorted({row[0] for row in sent if row[0] != 200}),
+        "latency_ms_p50": round(statistics.median(latencies), 1),
+        "latency_ms_p95": round(percentile(latencies, 0.95), 1),
+        "drawings_per_second": round(len(answered) / wall_seconds, 1),
+        "send_to_projector_ms_p50": round(statistics.median(to_projector), 1),
+        "send_to_projector_ms_p95": round(percentile(to_projector, 0.95), 1),
+        "send_to_projector_ms_max": round(max(to_projector), 1),
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--drawings", type=int, default=20, help="drawings per student")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="dlkit-classroom-bench-") as scratch:
+        models = digit_models(Path(scratch) / "models")
+        results = {label: run_class(path, args.students, args.drawings, Path(scratch))
+                   for label, path in models.items()}
+    report = {
+        "benchmark": "benchmarks/classroom.py", "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version(),
+        "students": args.students, "drawings_per_student": args.drawings, "models": results,
+    }  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"{'model':<22} {'sent':>5} {'200':>5} {'lost':>5} {'p50 ms':>7} {'p95 ms':>7} {'per s':>6} "
+          f"{'to projector p50/p95/max ms':>28}")
+    for label, row in results.items():
+        print(f"{label:<22} {row['requests']:>5} {row['answered_200']:>5} {row['lost']:>5} "
+              f"{row['latency_ms_p50']:>7} {row['latency_ms_p95']:>7} {row['drawings_per_second']:>6} "
+              f"{row['send_to_projector_ms_p50']:>10}/{row['send_to_projector_ms_p95']}/"
+              f"{row['send_to_projector_ms_max']}")
+    print(f"written to {args.out}")
+    whole = all(row["lost"] == 0 and row["answered_200"] == row["requests"] for row in results.values())
+    return 0 if whole else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The classroom in a real browser (Debian's Chromium, driven by Playwright): three students draw
+with the mouse on their own pages, the projector shows all three drawings, the model's answers and
+the class's accuracy as they arrive, and one click hides a drawing. Nothing is fetched from
+outside the service, and the instructor key leaves the projector's address bar."""
+
+from __future__ import annotations
+
+import pytest
+from test_service_page import CHROMIUM_FLAGS, draw
+
+from conftest import chromium_or_skip
+
+pytestmark = pytest.mark.browser
+
+# Three strokes a class would draw: a 1, a 7 and a 0 (in the canvas' 280x280 units).
+STROKES = {
+    "1": [[(150, 40), (150, 240)]],
+    "7": [[(70, 50), (210, 50), (120, 240)]],
+    "0": [[(140, 40), (80, 90), (75, 170), (110, 235), (170, 235), (205, 170), (200, 90), (150, 40)]],
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_or_skip("the classroom's browser test")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def classroom(exported_digits, tmp_path):
+    from dlkit.classroom import start_classroom
+
+    with start_classroom(exported_digits.files[("litert", "int8")], session=tmp_path / "session") as running:
+        yield running
+
+
+def watch(page) -> list[str]:
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    return requested
+
+
+def test_three_students_draw_and_the_projector_shows_every_drawing_and_the_accuracy(browser, classroom):
+    projector = browser.new_page(viewport={"width": 1280, "height": 800})
+    projector_requests = watch(projector)
+    projector.goto(classroom.projector_url)
+    projector.wait_for_selector("body[data-ready='yes']", timeout=20_000)
+    assert "key=" not in projector.url  # the address bar the class sees holds no key
+    assert projector.locator("#code").inner_text() == classroom.session.join_code
+    assert projector.locator("#accuracy").get_attribute("data-count") == "0"
+
+    students, student_requests = [], []
+    for meant, strokes in STROKES.items():
+        page = browser.new_page(viewport={"width": 400, "height": 800})  # a phone-sized window
+        student_requests.append(watch(page))
+        page.goto(classroom.student_url)
+        page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
+        for stroke in strokes:
+            draw(page, stroke)
+        page.locator(f"#labels button[data-label='{meant}']").click()
+        with page.expect_response(lambda response: "/api/drawings" in response.url, timeout=20_000):
+            page.locator("#send").click()
+        page.wait_for_function("document.getElementById('answer').dataset.answer", timeout=20_000)
+        students.append((meant, page.locator("#answer").get_attribute("data-answer")))
+
+    projector.wait_for_function("document.getElementById('accuracy').dataset.count === '3'", timeout=10_000)
+    cards = projector.locator("#wall .card")
+    assert cards.count() == 3
+    shown = [cards.nth(i).locator(".what").inner_text() for i in range(3)]
+    for meant, answered in students:  # each drawing, what it was meant as and what the model said
+        assert any(text.startswith(f"meant {meant} · model {answered} (") for text in shown), shown
+    right = sum(meant == answered for meant, answered in students)
+    accuracy = projector.locator("#accuracy").inner_text()
+    assert f"{100 * right / 3:.1f} % right on 3 drawings" == accuracy
+    assert projector.locator("#test-accuracy").inner_text() != "–"
+    assert projector.locator("#confusion table").count() == 1
+    images = projector.locator("#wall .card img")
+    assert all(images.nth(i).evaluate("image => image.naturalWidth") == 28 for i in range(3))
+
+    # moderation: one click hides a drawing from the wall and from the class's numbers
+    projector.locator("#wall .card").first.locator("button").click()
+    projector.wait_for_function("document.querySelectorAll('#wall .card').length === 2", timeout=10_000)
+    projector.wait_for_function("document.getElementById('accuracy').dataset.count === '2'", timeout=10_000)
+
+    origin = classroom.url.rstrip("/")
+    for requested in [projector_requests, *student_requests]:
+        assert requested and all(url.startswith(origin) for url in requested), requested
+    projector.screenshot(path=str(classroom.session.folder / "projector.png"), full_page=True)
+
+
+def test_a_student_without_the_code_is_asked_for_it_and_a_wrong_one_is_refused(browser, classroom):
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    page.goto(classroom.url)
+    assert page.locator("#join").is_visible()
+    page.locator("#code").fill("WRONG1")
+    page.locator("#join button").click()
+    page.wait_for_function("document.getElementById('error').textContent.length > 0", timeout=10_000)
+    assert "wrong join code" in page.locator("#error").inner_text()
+    page.locator("#code").fill(classroom.session.join_code.lower())  # typed in lower case on a phone
+    page.locator("#join button").click()
+    page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
+    assert page.locator("#pad").is_visible()

@@ -54,8 +54,8 @@ def _smooth(points: np.ndarray, per_segment: int = 12) -> np.ndarray:
 
 def draw_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
     """One drawing of ``digit``: a (280, 280) uint8 canvas, white strokes on black."""
-    angle = np.deg2rad(rng.normal(0, 8))
-    shear = rng.normal(0.1, 0.12)  # most people slant to the right
+    angle = np.deg2rad(rng.normal(0, 10))
+    shear = rng.normal(0.1, 0.18)  # most people slant to the right
     # Small or large on the canvas: a small digit drawn with the same pen has thick strokes once
     # cropped and scaled to MNIST's 20x20 box, a way drawn digits differ from MNIST's pen scans.
     scale = rng.uniform(0.3, 0.92) * np.array([rng.uniform(0.75, 1.15), 1.0])
@@ -63,12 +63,14 @@ def draw_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
         [[1.0, -shear], [0.0, 1.0]]) @ np.diag(scale)
     size = scale.max() * CANVAS
     centre = CANVAS / 2 + rng.uniform(-0.5, 0.5, 2) * max(0.0, CANVAS - size) * 0.8
+    angular = int(rng.choice([2, 3, 12]))  # points per segment: 12 is a smooth hand
     width = int(rng.uniform(14, 34))  # the page's pen is 22 px; a fat finger is wider, a trackpad thinner
     image = Image.new("L", (CANVAS, CANVAS), 0)
     pen = ImageDraw.Draw(image)
     for stroke in STROKES[digit]:
         points = np.array(stroke) + rng.normal(0, 0.035, (len(stroke), 2))
-        path = (_smooth(points) - 0.5) @ transform.T * CANVAS + centre
+        # A mouse is often moved in a few straight pushes: angular digits, where a pen draws curves.
+        path = (_smooth(points, per_segment=angular) - 0.5) @ transform.T * CANVAS + centre
         path += rng.normal(0, 1.8, path.shape)  # the pointer's own wobble
         xy = [tuple(p) for p in path]
         pen.line(xy, fill=255, width=width, joint="curve")

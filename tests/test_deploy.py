@@ -76,6 +76,10 @@ def test_the_table_measures_every_file_against_the_first(exported_digits):
     assert all(row.latency_ms > 0 and row.images_per_second > 0 for row in rows)
     table = format_table(rows)
     assert "LiteRT (.tflite) int8" in table and "%" in table
+    from dlkit.deploy import read_card
+
+    # each file's card now says what it scored: what /info and the classroom's projector show
+    assert [read_card(path).test_accuracy for path in paths] == [round(row.accuracy, 4) for row in rows]
 
 
 def test_int8_is_skipped_without_a_representative_dataset(exported_digits, tmp_path):

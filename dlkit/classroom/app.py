@@ -5,7 +5,7 @@
   meant): the drawing is stored, then the model's answer and top classes come back.
 - ``GET /projector`` the projector page; with the instructor key (``?key=`` or the header
   ``X-Instructor-Key``): ``GET /api/wall`` (everything the projector shows), ``GET /api/feed``
-  (server-sent events: the wall first, then each new or hidden drawing), ``GET
+  (server-sent events: the wall first, then each new or hidden drawing and the class's numbers), ``GET
   /api/pictures/<id>.png``, ``POST /api/drawings/<id>/hide`` and ``/show``, ``GET /api/qr.svg`` (the
   student URL as a QR code, drawn by segno).
 
@@ -171,6 +171,14 @@ def create_classroom_app(
         return {"stats": session.stats().as_json(),
                 "mistakes": [d.as_json() for d in session.confident_mistakes(MISTAKES_SHOWN)]}
 
+    def answer_and_store(data: bytes, name: str, label: str, client: str):
+        """The picture prepared as the model sees it, the model's answer, and both stored."""
+        pixels, _ = prepare_picture(data, name, card)
+        probabilities = predictor.predict(scale_for_model(pixels, card))[0]
+        top = _top(probabilities, classes, TOP_K)
+        return session.add(label, top[0]["label"], top[0]["probability"], top, _png(pixels, card.input_shape),
+                           client)
+
     @app.get("/", response_class=HTMLResponse)
     async def student() -> HTMLResponse:
         return HTMLResponse(student_page)
@@ -213,15 +221,12 @@ def create_classroom_app(
             if label not in classes:
                 shown = ", ".join(classes[:12]) + (", ..." if len(classes) > 12 else "")
                 raise BadRequest(422, f"{label[:40]!r} is not one of the model's classes ({shown})")
-            pixels, _ = prepare_picture(data, name, card)
+            client = hashlib.sha256((session.instructor_key + client_of(request)).encode()).hexdigest()[:16]
+            # Decoding, the model and storing run off the event loop, which stays free for the feed.
+            drawing = await run_in_threadpool(answer_and_store, data, name, label, client)
         except BadRequest as refusal:
             return _error(refusal.status, refusal.reason)
-        probabilities = (await run_in_threadpool(predictor.predict, scale_for_model(pixels, card)))[0]
-        top = _top(probabilities, classes, TOP_K)
-        client = hashlib.sha256((session.instructor_key + client_of(request)).encode()).hexdigest()[:16]
-        drawing = await run_in_threadpool(session.add, label, top[0]["label"], top[0]["probability"], top,
-                                          _png(pixels, card.input_shape), client)
-        broadcast.send("drawing", {"drawing": drawing.as_json(), **summary()})
+        broadcast.send("drawing", drawing.as_json())
         return JSONResponse(drawing.as_json())
 
     @app.get("/api/wall")
@@ -248,7 +253,13 @@ def create_classroom_app(
                 quiet = 0.0
                 while not broadcast.stopping.is_set():
                     try:
-                        yield await asyncio.wait_for(queue.get(), timeout=0.5)
+                        waiting = [await asyncio.wait_for(queue.get(), timeout=0.5)]
+                        while not queue.empty():  # a busy class: everything queued goes in one write
+                            waiting.append(queue.get_nowait())
+                        yield "".join(waiting)
+                        # The class's numbers once per write, not per drawing; on the loop, not behind
+                        # the drawings queued for the model (two small SQL queries).
+                        yield f"event: stats\ndata: {json.dumps(summary())}\n\n"
                         quiet = 0.0
                     except asyncio.TimeoutError:
                         quiet += 0.5
@@ -281,7 +292,7 @@ def create_classroom_app(
             return _error(refusal.status, refusal.reason)
         if not await run_in_threadpool(session.set_hidden, drawing_id, hidden):
             return _error(404, f"no drawing {drawing_id}")
-        broadcast.send("hidden" if hidden else "shown", {"id": drawing_id, **summary()})
+        broadcast.send("hidden" if hidden else "shown", {"id": drawing_id})
         return JSONResponse({"id": drawing_id, "hidden": hidden})
 
     @app.post("/api/drawings/{drawing_id}/hide")

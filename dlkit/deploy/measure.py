@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from dlkit.deploy.card import read_card, write_card
 from dlkit.deploy.export import file_size
 from dlkit.deploy.formats import FORMAT_NAMES
 from dlkit.deploy.predictors import Predictor, load_predictor
@@ -53,7 +54,10 @@ def measure_file(
     throughput_batches: int = 10,
     reference_accuracy: float | None = None,
 ) -> FileMeasurement:
-    """Load ``path`` in its runtime and measure it on ``images`` (scaled as the model takes them)."""
+    """Load ``path`` in its runtime and measure it on ``images`` (scaled as the model takes them).
+
+    The file's serving card, where it has one, is updated with the accuracy measured: what ``dlkit
+    serve``'s /info and the classroom's projector show beside what the model meets."""
     predictor = load_predictor(path)
     images = np.asarray(images, dtype=np.float32)
     for _ in range(WARM_UP_CALLS):
@@ -72,6 +76,8 @@ def measure_file(
     images_per_second = throughput_batches * THROUGHPUT_BATCH / (time.perf_counter() - started)
     accuracy = _accuracy(predictor, images, labels)
     card = predictor.card
+    if read_card(path) is not None:
+        write_card(path, replace(card, test_accuracy=round(accuracy, 4)))
     return FileMeasurement(
         name=f"{FORMAT_NAMES.get(card.format, card.format)} {card.quantization}",
         path=Path(path),

@@ -246,3 +246,33 @@ def test_the_cli_prints_the_student_and_projector_urls_on_their_own_lines(digits
     assert students.startswith("students:") and students.endswith(f"?code={facts['join_code']}")
     assert projector.startswith("projector:") and f"projector?key={facts['instructor_key']}" in projector
     assert "127.0.0.1" in lines[1] and "only this computer" in lines[3]
+
+
+def test_a_photo_model_takes_photos_and_its_classes_become_the_export_folders(tmp_path):
+    require_deploy()
+    import io
+
+    import keras
+    from PIL import Image
+
+    from dlkit.classroom import export_session, start_classroom
+    from dlkit.data.image_folder import load_image_folder
+    from dlkit.deploy import save_with_card
+
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input(shape=(32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
+              keras.layers.Dense(3, activation="softmax")]
+    model = keras.Sequential(layers, name="photos")
+    path = save_with_card(model, tmp_path / "photos.keras", classes=("cat", "dog", "pony"))
+    photo = io.BytesIO()
+    Image.new("RGB", (200, 120), (180, 90, 40)).save(photo, format="JPEG")
+    with start_classroom(path, session=tmp_path / "s") as room:
+        with httpx.Client(base_url=room.url, timeout=30) as client:
+            assert client.get(f"api/class?code={room.session.join_code}").json()["input_kind"] == "photo"
+            answer = send(client, room, photo.getvalue(), "pony")
+            assert answer.status_code == 200 and answer.json()["label"] == "pony"
+            assert send(client, room, photo.getvalue(), "unicorn").status_code == 422
+            assert send(client, room, photo.getvalue(), "cat").status_code == 200
+    export_session(tmp_path / "s", tmp_path / "out")
+    dataset = load_image_folder(tmp_path / "out", image_size=(32, 32), shuffle=False)
+    assert dataset.class_names == ["cat", "pony"]

@@ -33,13 +33,19 @@ def export_session(session_folder: str | Path, out: str | Path) -> dict[str, int
                              "nothing was exported")
         counts: dict[str, int] = {}
         for drawing in sorted(drawings, key=lambda d: d.id):
-            folder = out / drawing.label
+            folder = out / folder_name(drawing.label)
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(session.picture_path(drawing.id), folder / f"{drawing.id}.png")
             counts[drawing.label] = counts.get(drawing.label, 0) + 1
     finally:
         session.close()
     return counts
+
+
+def folder_name(label: str) -> str:
+    """A class name as a folder name that stays inside the export (no separators, no dot names)."""
+    name = "".join("_" if character in '/\\:' or ord(character) < 32 else character for character in label)
+    return name if name.strip(". ") else f"class_{name.encode().hex()}"
 
 
 def _model_of(session_folder: Path) -> str:

@@ -107,6 +107,8 @@ def test_every_lab_ends_with_two_to_four_exercises_whose_answers_stay_out_of_the
         if cell.cell_type == "code":
             ast.parse(cell.source)
             assert cell.outputs == []
+            assert "NBVAL_" not in cell.source  # the test suite's markers are not the student's
+    assert any("# NBVAL_CHECK_OUTPUT" in cell.source for cell in instructor.cells)  # and were there
 
 
 @pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)

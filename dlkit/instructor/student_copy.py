@@ -12,9 +12,10 @@ indentation of the comment kept)::
 
 The instructor's lab runs as it is (nbval checks that its solutions pass their checkers). A
 student copy has every solution block removed, every stub uncommented, every output cleared (an
-output could show an answer), ``solution`` tags renamed ``exercise``, and only the Colab badge
-that opens a release's student copies (tag ``v<version>-student``, what ``tools/colab_links.py``
-writes); a badge to anything else could open the instructor's version and is removed. Markers outside a
+output could show an answer), nbval's ``# NBVAL_...`` markers (the test suite's, not the
+student's) removed, ``solution`` tags renamed ``exercise``, and only the Colab badge that opens a
+release's student copies (tag ``v<version>-student``, what ``tools/colab_links.py`` writes); a
+badge to anything else could open the instructor's version and is removed. Markers outside a
 tagged cell, or a tagged cell without a complete block, are errors: a slip must never leak an
 answer or lose an exercise.
 """
@@ -32,6 +33,8 @@ EXERCISE_TAG = "exercise"
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB = re.compile(r"^(\s*)# STUB:\s*(.*)$")
+# nbval's markers tell the test suite which outputs to compare; they mean nothing to a student.
+NBVAL_MARKER = re.compile(r"^\s*# NBVAL_[A-Z_]+\s*\n?", re.MULTILINE)
 # A Colab badge that opens anything but a release's student copies (``/blob/v1.2.3-student/``)
 # could open the instructor's version, solutions included.
 OTHER_COLAB_BADGE = re.compile(r"^\[!\[Open In Colab\]\((?!.*/blob/v[^/]+-student/).*\n?", re.MULTILINE)
@@ -83,6 +86,7 @@ def student_notebook(notebook, name: str = "notebook"):
             raise SolutionMarkupError(f"{where} has solution markers but no '{SOLUTION_TAG}' tag")
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            cell.source = NBVAL_MARKER.sub("", cell.source)
         elif cell.cell_type == "markdown":
             cell.source = OTHER_COLAB_BADGE.sub("", cell.source)
     student.metadata.setdefault("dlkit", {})["student_copy"] = {"exercises": exercises}

@@ -121,7 +121,7 @@ def release(tmp_path_factory) -> str:
         pytest.skip("needs the git checkout")
     folder = tmp_path_factory.mktemp("release") / "dlkit"
     clone = colab_standin.release_clone(folder, colab_links.release_tag())
-    return f"file://{clone}"
+    return f"file://localhost{clone}"  # pip 23 (a fresh venv on 3.10) needs the host spelled out
 
 
 def freeze(python: Path) -> str:

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dlkit-standin-") as scratch:
         clone = release_clone(Path(scratch) / "dlkit", colab_links.release_tag())
         (Path(scratch) / "content").mkdir()  # the kernel's working folder, as Colab's /content
-        run_install_cells(args.venv, labs, f"file://{clone}", Path(scratch) / "content")
+        run_install_cells(args.venv, labs, f"file://localhost{clone}", Path(scratch) / "content")
     after = freeze(args.venv)
     changed, removed, added = compare(before, after)
     report = markdown_report(args.freeze, packages, changed, removed, added)

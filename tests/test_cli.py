@@ -85,3 +85,26 @@ def test_doctor_passes_here_and_fails_when_the_cache_is_unwritable(tmp_path, mon
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(blocker / "cache"))
     assert main(["doctor"]) == 1
     assert "BROKEN Cache folder" in capsys.readouterr().out
+
+
+def test_classroom_export_writes_label_folders_once_and_refuses_a_folder_with_files(tmp_path, capsys):
+    import io
+
+    from PIL import Image
+
+    from dlkit.classroom import open_session
+
+    session = open_session(tmp_path / "session", model="digits")
+    picture = io.BytesIO()
+    Image.new("L", (28, 28), 0).save(picture, format="PNG")
+    drawing = session.add("3", "8", 0.7, [{"label": "8", "probability": 0.7}], picture.getvalue(), "device")
+    session.close()
+    out = tmp_path / "our_digits"
+    assert main(["classroom", "export", str(tmp_path / "session"), "--out", str(out)]) == 0
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*.png")] == [f"3/{drawing.id}.png"]
+    assert "wrote 1 drawing to" in capsys.readouterr().out
+    assert main(["classroom", "export", str(tmp_path / "session"), "--out", str(out)]) == 1
+    assert "not an empty folder" in capsys.readouterr().err
+    assert main(["classroom", "export", str(tmp_path / "session")]) == 1  # no --out
+    assert main(["classroom", "export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 1
+    assert "not a classroom session" in capsys.readouterr().err

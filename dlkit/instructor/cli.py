@@ -175,7 +175,8 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         counts = export_session(args.session_to_export, args.out)
         total = sum(counts.values())
         shown = ", ".join(f"{label}: {count}" for label, count in sorted(counts.items())) or "none"
-        print(f"wrote {total} drawing{'' if total == 1 else 's'} to {args.out} as <label>/<id>.png ({shown}); "
+        drawings = "drawing" if total == 1 else "drawings"
+        print(f"wrote {total} {drawings} to {args.out} as <label>/<id>.png ({shown}); "
               f"dlkit check-folder {args.out} checks them, load_image_folder reads them")
         return 0
     if args.session_to_export is not None or args.out is not None:

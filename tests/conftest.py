@@ -35,6 +35,28 @@ def chromium_or_skip(what: str) -> str:
     return found
 
 
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    """Debian's Chromium driven by Playwright, one per test module (the page tests')."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_or_skip(f"{request.module.__name__}'s browser tests")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own dlkit cache and Keras home, and no DLKIT_* settings of the user."""

@@ -6,9 +6,7 @@ outside the service, and the instructor key leaves the projector's address bar."
 from __future__ import annotations
 
 import pytest
-from test_service_page import CHROMIUM_FLAGS, draw
-
-from conftest import chromium_or_skip
+from test_service_page import draw
 
 # wait_for_function gets arrow functions: an expression string would be eval'd in the page, which
 # the classroom's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
@@ -21,16 +19,6 @@ STROKES = {
     "7": [[(70, 50), (210, 50), (120, 240)]],
     "0": [[(140, 40), (80, 90), (75, 170), (110, 235), (170, 235), (205, 170), (200, 90), (150, 40)]],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = chromium_or_skip("the classroom's browser test")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The classroom service: a FastAPI app with a student face, a projector face and the class's data.
 
+Refusals are raised as ``BadRequest`` anywhere in a request and answered by one handler.
+
 - ``GET /`` the student page; ``GET /api/class?code=`` what it needs (model, classes, input kind);
   ``POST /api/drawings?code=`` a multipart form with ``file`` (the drawing) and ``label`` (the class
   meant): the drawing is stored, then the model's answer and top classes come back.
@@ -131,6 +133,10 @@ def create_classroom_app(
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return _error(error.status_code, str(error.detail))
 
+    @app.exception_handler(BadRequest)
+    async def refused(request: Request, refusal: BadRequest) -> JSONResponse:
+        return _error(refusal.status, refusal.reason)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         problem = error.errors()[0]
@@ -193,56 +199,44 @@ def create_classroom_app(
 
     @app.get("/api/class")
     async def class_info(request: Request) -> JSONResponse:
-        try:
-            require_code(request)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_code(request)
         return JSONResponse({"model": card.name, "classes": list(classes), "input_kind": card.input_kind,
                              "max_upload_bytes": max_upload_bytes, "rate_limit": rate_limit.describe()})
 
     @app.post("/api/drawings")
     async def send_drawing(request: Request) -> JSONResponse:
-        try:
-            require_code(request)
-            wait = rate_limit.wait_seconds(client_of(request))
-            if wait:
-                seconds = max(1, int(np.ceil(wait)))
-                return _error(429, f"too many drawings from this device: {rate_limit.describe()}; "
-                                   f"try again in {seconds} s", headers={"Retry-After": str(seconds)})
-            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type != "multipart/form-data":
-                raise BadRequest(415, f"{content_type or 'no content type'} is not accepted: send a form "
-                                      "with the drawing as 'file' and the class you meant as 'label'")
-            body = await read_body(request, max_upload_bytes)
-            data, name, fields = await read_form(request, body, fields=("label",))
-            label = (fields["label"] or "").strip()
-            if not label:
-                raise BadRequest(400, "say which class you meant: the form field 'label'")
-            if label not in classes:
-                shown = ", ".join(classes[:12]) + (", ..." if len(classes) > 12 else "")
-                raise BadRequest(422, f"{label[:40]!r} is not one of the model's classes ({shown})")
-            client = hashlib.sha256((session.instructor_key + client_of(request)).encode()).hexdigest()[:16]
-            # Decoding, the model and storing run off the event loop, which stays free for the feed.
-            drawing = await run_in_threadpool(answer_and_store, data, name, label, client)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_code(request)
+        wait = rate_limit.wait_seconds(client_of(request))
+        if wait:
+            seconds = max(1, int(np.ceil(wait)))
+            return _error(429, f"too many drawings from this device: {rate_limit.describe()}; "
+                               f"try again in {seconds} s", headers={"Retry-After": str(seconds)})
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "multipart/form-data":
+            raise BadRequest(415, f"{content_type or 'no content type'} is not accepted: send a form "
+                                  "with the drawing as 'file' and the class you meant as 'label'")
+        body = await read_body(request, max_upload_bytes)
+        data, name, fields = await read_form(request, body, fields=("label",))
+        label = (fields["label"] or "").strip()
+        if not label:
+            raise BadRequest(400, "say which class you meant: the form field 'label'")
+        if label not in classes:
+            shown = ", ".join(classes[:12]) + (", ..." if len(classes) > 12 else "")
+            raise BadRequest(422, f"{label[:40]!r} is not one of the model's classes ({shown})")
+        client = hashlib.sha256((session.instructor_key + client_of(request)).encode()).hexdigest()[:16]
+        # Decoding, the model and storing run off the event loop, which stays free for the feed.
+        drawing = await run_in_threadpool(answer_and_store, data, name, label, client)
         broadcast.send("drawing", drawing.as_json())
         return JSONResponse(drawing.as_json())
 
     @app.get("/api/wall")
     async def wall_now(request: Request) -> JSONResponse:
-        try:
-            require_key(request)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_key(request)
         return JSONResponse(await run_in_threadpool(wall))
 
     @app.get("/api/feed")
     async def feed(request: Request):
-        try:
-            require_key(request)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_key(request)
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
         broadcast.listeners.add(queue)
         first = f"event: wall\ndata: {json.dumps(await run_in_threadpool(wall))}\n\n"
@@ -276,20 +270,14 @@ def create_classroom_app(
 
     @app.get("/api/pictures/{drawing_id}.png")
     async def picture(request: Request, drawing_id: int) -> Response:
-        try:
-            require_key(request)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_key(request)
         path = session.picture_path(drawing_id)
         if drawing_id < 1 or not path.is_file():
             return _error(404, f"no drawing {drawing_id}")
         return Response(path.read_bytes(), media_type="image/png")
 
     async def set_hidden(request: Request, drawing_id: int, hidden: bool) -> JSONResponse:
-        try:
-            require_key(request)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_key(request)
         if not await run_in_threadpool(session.set_hidden, drawing_id, hidden):
             return _error(404, f"no drawing {drawing_id}")
         broadcast.send("hidden" if hidden else "shown", {"id": drawing_id})
@@ -305,10 +293,7 @@ def create_classroom_app(
 
     @app.get("/api/qr.svg")
     async def qr_code(request: Request) -> Response:
-        try:
-            require_key(request)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        require_key(request)
         import segno
 
         buffer = io.BytesIO()

@@ -1,10 +1,11 @@
-"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy, serve,
-classroom.
+"""The ``dlkit`` command: fetch, datasets, doctor, check-folder, demo, ponies, student-copy, grade,
+serve, classroom.
 Errors print as one readable line."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -85,6 +86,42 @@ def cmd_student_copy(args: argparse.Namespace) -> int:
     print(f"{len(labs)} student cop{'y' if len(labs) == 1 else 'ies'} in {args.out.resolve()}: "
           "solutions replaced by stubs, outputs cleared.")
     return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from dlkit.instructor.demo import NO_LABS_HELP, select_labs
+
+    require_instructor_extra("dlkit grade")
+    from dlkit.instructor.grading import GradeOptions, Limits, grade_class
+
+    labs = select_labs([args.lab], args.labs)
+    if not labs:
+        raise DlkitError(NO_LABS_HELP)
+    if len(labs) > 1:
+        names = ", ".join(lab.stem for lab in labs)
+        raise DlkitError(f"{args.lab!r} names {len(labs)} labs ({names}): grade one at a time")
+    limits = Limits(cell_seconds=args.timeout, submission_seconds=args.submission_timeout,
+                    memory_bytes=int(args.memory_gb * 1024**3), disk_bytes=int(args.disk_gb * 1024**3))
+    options = GradeOptions(jobs=args.jobs, limits=limits, profile=args.profile, sandbox=args.sandbox,
+                           regrade=args.regrade, dask_address=args.dask,
+                           data_dir=os.environ.get("DLKIT_DATA_DIR") or None)
+    rows = grade_class(labs[0], args.submissions, args.out, options)
+    counted = [row for row in rows if row.status != "superseded"]
+    full = sum(row.total == len(row.exercises) for row in counted)
+    print(f"{len(counted)} students graded, {full} with every exercise passed; gradebook in "
+          f"{(args.out / 'gradebook.csv').resolve()}, feedback pages in {(args.out / 'feedback').resolve()}")
+    return 0
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -257,6 +294,36 @@ def build_parser() -> argparse.ArgumentParser:
     student.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the copies")
     student.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")
     student.set_defaults(run=cmd_student_copy)
+
+    grade = commands.add_parser(
+        "grade",
+        help="run every student's notebook of a lab and score it with the lab's checkers",
+        description="Find every notebook under SUBMISSIONS (a folder or a Canvas/Moodle .zip), run each one "
+        "fresh in its own sandboxed kernel (quick profile, no network), score every exercise with dlkit's "
+        "own checker and write DIR/gradebook.csv, DIR/gradebook.sqlite and DIR/feedback/<student>.html. A "
+        "second run grades only new or changed notebooks.",
+    )
+    grade.add_argument("lab", metavar="LAB", help="lab prefix (e.g. 00) or the instructor's .ipynb")
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="folder or .zip of notebooks")
+    grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="the gradebook's folder")
+    grade.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                       help="submissions at once (default 1)")
+    grade.add_argument("--dask", metavar="ADDRESS",
+                       help="hand the runs to this Dask scheduler (tcp://host:8786)")
+    grade.add_argument("--timeout", type=positive_float, default=120.0, metavar="S",
+                       help="seconds one cell may run (default 120)")
+    grade.add_argument("--submission-timeout", type=positive_float, default=900.0, metavar="S",
+                       help="seconds one whole notebook may run (default 900)")
+    grade.add_argument("--memory-gb", type=positive_float, default=4.0, metavar="GB",
+                       help="memory one kernel may use (default 4)")
+    grade.add_argument("--disk-gb", type=positive_float, default=1.0, metavar="GB",
+                       help="what one notebook may write into its folder (default 1)")
+    grade.add_argument("--profile", choices=["quick", "full"], default="quick", help="default: quick")
+    grade.add_argument("--sandbox", choices=["auto", "bubblewrap", "none"], default="auto",
+                       help="auto (default): bubblewrap where it works, else none, said in the gradebook")
+    grade.add_argument("--regrade", action="store_true", help="grade every notebook again, changed or not")
+    grade.add_argument("--labs", type=Path, help="folder of lab notebooks (default: dlkit's labs)")
+    grade.set_defaults(run=cmd_grade)
 
     demo = commands.add_parser(
         "demo",

@@ -3,7 +3,8 @@ error and the doctor.
 
 A lab needs only dlkit's own requirements, which Colab's preinstalled versions meet, so installing
 dlkit in Colab changes nothing there. Running notebooks headless (``dlkit demo``) and writing them
-(``dlkit student-copy``) need a Jupyter kernel and nbclient at floors Colab's kernel (ipykernel
+(``dlkit student-copy``) and grading them (``dlkit grade``, which also watches each kernel's memory
+with psutil) need a Jupyter kernel and nbclient at floors Colab's kernel (ipykernel
 6.17) is below; they come with the ``instructor`` extra.
 """
 
@@ -13,7 +14,7 @@ import importlib.util
 
 __all__ = ["INSTRUCTOR_MODULES", "INSTALL_HINT", "missing_for_instructor"]
 
-INSTRUCTOR_MODULES = ("nbclient", "nbformat", "ipykernel")
+INSTRUCTOR_MODULES = ("nbclient", "nbformat", "ipykernel", "psutil")
 INSTALL_HINT = 'pip install "dlkit[instructor]"'
 
 

@@ -1,0 +1,300 @@
+"""Grade one submission: run its code cells fresh in a confined kernel, then score each exercise.
+
+The notebook is rebuilt from its code cells' sources alone (outputs, metadata and kernel names
+are the student's editor's, never trusted or needed) and run cell by cell in its own temporary
+folder, with ``$DLKIT_PROFILE`` set and no network. Each exercise is scored right after the cell
+that checks it in the student's copy (so a kernel that dies later keeps what was earned before),
+and again at the end if it had not passed: the answer is taken out of the kernel as data and
+judged by dlkit's installed checker in this process (see :mod:`transport`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from dlkit.instructor.grading.exercises import Exercise, check_calls
+from dlkit.instructor.grading.records import ExerciseResult, GradeResult, GradeTask
+from dlkit.instructor.grading.sandbox import Sandbox, choose_sandbox
+from dlkit.instructor.grading.transport import AnswerMissing, KernelBlock, KernelExchange, NoReply
+from dlkit.instructor.grading.watchdog import Watchdog
+
+__all__ = ["Unreadable", "grade_submission", "read_submission"]
+
+KERNEL_NAME = "dlkit-grade"
+CELL_TIMEOUT_NAME = "CellTimeout"
+RESPONSIVE_SECONDS = 15  # after an interrupted cell, how long the kernel has to answer again
+PASSED_THROUGH = ("KERAS_BACKEND", "DLKIT_PRETRAINED_WEIGHTS", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS")
+
+
+class Unreadable(Exception):
+    """A submission that is not a notebook; the message says why, for the student's feedback."""
+
+
+def read_submission(data: bytes) -> tuple[list[str], list[str]]:
+    """The sources of the code cells of the notebook ``data``, and notes on how it was read.
+    Reads nbformat 3 and 4 (and a newer 4.x or 5 as 4); raises :class:`Unreadable` otherwise."""
+    notes = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable("the file is not text (not UTF-8): is it a notebook (.ipynb)?") from None
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        raise Unreadable(f"the file is not valid JSON ({error}); was it saved completely?") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
+        raise Unreadable("the file is JSON but not a notebook: it has no cells")
+    major = raw.get("nbformat")
+    if not isinstance(major, int) or major < 3:
+        raise Unreadable(f"the notebook format {major!r} is not one Jupyter reads today (3 or 4)")
+    if major > 4 or (major == 4 and raw.get("nbformat_minor", 0) > nbformat.v4.nbformat_minor):
+        notes.append(f"saved as nbformat {major}.{raw.get('nbformat_minor')}, newer than this grader's; "
+                     f"read as {nbformat.v4.nbformat}.{nbformat.v4.nbformat_minor}")
+        raw["nbformat"], raw["nbformat_minor"] = 4, nbformat.v4.nbformat_minor
+    try:
+        notebook = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as error:  # nbformat raises many kinds for a malformed file
+        raise Unreadable(f"the notebook could not be read ({type(error).__name__}: {error})") from None
+    if major == 3:
+        notes.append("saved as nbformat 3, converted to 4")
+    sources = []
+    for cell in notebook.get("cells", []):
+        source = cell.get("source") if isinstance(cell, dict) else None
+        if isinstance(source, list):
+            source = "".join(str(line) for line in source)
+        if cell.get("cell_type") == "code" and isinstance(source, str) and source.strip():
+            sources.append(source)
+    return sources, notes
+
+
+class GradingClient(NotebookClient):
+    """nbclient, keeping only what grading needs of a cell's outputs: its errors. (A cell printing
+    without end would otherwise fill the grader's memory.)"""
+
+    def output(self, outs, msg, display_id, cell_index):  # noqa: D102 - nbclient's hook
+        if msg["msg_type"] == "error":
+            content = msg["content"]
+            outs.append(nbformat.v4.new_output("error", ename=str(content.get("ename", ""))[:200],
+                                               evalue=str(content.get("evalue", ""))[:500], traceback=[]))
+        return None
+
+
+def kernel_environment(task: GradeTask, run: Path, sandbox: Sandbox) -> dict[str, str]:
+    """The kernel's whole environment: nothing of the grader's but what a lab needs."""
+    environment = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": "/home/student" if sandbox.confined else str(run / "home"),
+        "TMPDIR": "/tmp" if sandbox.confined else str(run / "tmp"),
+        "LANG": "C.UTF-8",
+        "DLKIT_PROFILE": task.profile,
+        "DLKIT_OFFLINE": "1",
+        "DLKIT_CACHE_DIR": str(run / "cache"),
+        "MPLBACKEND": "Agg",
+        "PYTHONNOUSERSITE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    if task.data_dir:
+        environment["DLKIT_DATA_DIR"] = task.data_dir
+    environment.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
+    return environment
+
+
+def write_kernel_spec(run: Path, task: GradeTask, sandbox: Sandbox) -> Path:
+    """A kernelspec whose command starts ipykernel inside the sandbox; interrupts go as messages
+    (a signal would stop at bubblewrap)."""
+    environment = kernel_environment(task, run, sandbox)
+    python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    read_only = [Path(task.data_dir)] if task.data_dir else []
+    argv = sandbox.kernel_argv(python, writable=run, read_only=read_only, environment=environment)
+    if sandbox.confined:
+        argv[0] = shutil.which("bwrap") or argv[0]
+    spec_folder = run / "spec" / KERNEL_NAME
+    spec_folder.mkdir(parents=True)
+    spec = {"argv": argv, "display_name": "dlkit grading", "language": "python",
+            "interrupt_mode": "message", "env": {} if sandbox.confined else environment}
+    (spec_folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    for folder in ("work", "home", "tmp", "cache", "kernel"):
+        (run / folder).mkdir(exist_ok=True)
+    return run / "spec"
+
+
+def score_points(sources: list[str], exercises: tuple[Exercise, ...]) -> dict[int, list[Exercise]]:
+    """For each cell index, the exercises to score after it: those the cell checks (the last cell
+    that checks one wins: students re-run checks); the others are scored at the end."""
+    last: dict[str, int] = {}
+    for index, source in enumerate(sources):
+        for found in check_calls(source):
+            last[found.checker] = index
+    points: dict[int, list[Exercise]] = {}
+    for exercise in exercises:
+        if exercise.checker in last:
+            points.setdefault(last[exercise.checker], []).append(exercise)
+    return points
+
+
+def judge(exchange: KernelExchange, exercise: Exercise) -> ExerciseResult:
+    """Score ``exercise`` on what the kernel holds now, with dlkit's checker, in this process."""
+    from dlkit.course import check
+
+    def fetch(expression: str):
+        if exercise.takes_a_keras_block and expression == exercise.args[0]:
+            return KernelBlock(exchange, expression)
+        return exchange.export(expression)
+
+    try:
+        args = [fetch(expression) for expression in exercise.args]
+        kwargs = {name: fetch(expression) for name, expression in exercise.kwargs}
+    except AnswerMissing as missing:
+        name = re.search(r"'([^']+)'", str(missing))
+        return ExerciseResult(exercise.checker, 0, f"`{name.group(1) if name else missing}` is not "
+                              "defined when the notebook has run: was its exercise cell deleted, "
+                              "renamed, or stopped by an error above it?")
+    except DeadKernelError:
+        raise
+    except NoReply as silent:
+        return ExerciseResult(exercise.checker, 0, f"the answer could not be read: {silent}")
+    except Exception as error:
+        return ExerciseResult(exercise.checker, 0, f"computing the answer raised {type(error).__name__}: "
+                              f"{str(error)[:300]}")
+    verdict = getattr(check, exercise.checker).judge(*args, **kwargs)
+    return ExerciseResult(exercise.checker, int(verdict.passed), verdict.message)
+
+
+def grade_submission(task: GradeTask) -> GradeResult:
+    """Run and score one submission; never raises for anything the notebook does."""
+    started = time.monotonic()
+    try:
+        sources, notes = read_submission(task.notebook)
+    except Unreadable as why:
+        return GradeResult(task.student, task.file, task.sha256, "unreadable", str(why),
+                           [ExerciseResult(e.checker, 0, "not graded: " + str(why)) for e in task.exercises])
+    try:
+        sandbox = choose_sandbox(task.sandbox)
+    except Exception as error:
+        return GradeResult(task.student, task.file, task.sha256, "grader-error", str(error))
+    run = Path(tempfile.mkdtemp(prefix="dlkit-grade-"))
+    try:
+        result = _run_and_score(task, sources, run, sandbox, started)
+    except Exception as error:  # the grader's own failure: one row says so, the class goes on
+        result = GradeResult(task.student, task.file, task.sha256, "grader-error",
+                             f"{type(error).__name__}: {error}")
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+    result.notes = notes + result.notes
+    result.sandboxed = sandbox.kind if sandbox.confined else "no"
+    if not sandbox.confined:
+        result.notes.append(f"not sandboxed: {sandbox.why}")
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sandbox,
+                   started: float) -> GradeResult:
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    spec_root = write_kernel_spec(run, task, sandbox)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    manager = AsyncKernelManager(
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)], ensure_native_kernel=False),
+        transport="ipc", ip=str(run / "kernel" / "socket"),
+        connection_file=str(run / "kernel" / "connection.json"),
+    )
+    client = GradingClient(
+        notebook, km=manager, kernel_name=KERNEL_NAME, timeout=task.limits.cell_seconds,
+        interrupt_on_timeout=True, allow_errors=True, startup_timeout=120, shutdown_kernel="immediate",
+        error_on_timeout={"ename": CELL_TIMEOUT_NAME, "evalue": "", "traceback": []},
+        resources={"metadata": {"path": str(run / "work")}},
+    )
+    scores: dict[str, ExerciseResult] = {}
+    errors: list[str] = []
+    status, reason = "ok", ""
+    exchange = None
+    watchdog = None
+
+    def execute(source: str, timeout: float, index: int) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell(source)  # nbclient stores it at ``index``: the notebook's place
+        remaining = task.limits.submission_seconds - (time.monotonic() - started)
+        client.timeout = max(1, int(min(timeout, remaining)))
+        client.execute_cell(cell, index)
+        return cell
+
+    def score(exercise: Exercise) -> None:
+        if exercise.checker in scores and scores[exercise.checker].points:
+            return
+        scores[exercise.checker] = judge(exchange, exercise)
+
+    with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        watchdog = Watchdog(manager.provisioner.process.pid, run, task.limits, started)
+        watchdog.start()
+        exchange = KernelExchange(lambda code, timeout: execute(code, timeout, 0),
+                                  run / "work" / ".dlkit-exchange", task.limits.cell_seconds)
+        points = score_points(sources, task.exercises)
+        try:
+            for index, source in enumerate(sources):
+                cell = execute(source, task.limits.cell_seconds, index)
+                for output in cell.outputs:
+                    if output.output_type != "error":
+                        continue
+                    if output.ename == CELL_TIMEOUT_NAME:
+                        status = "timeout"
+                        errors.append(f"cell {index + 1} ran past the {task.limits.cell_seconds:g}-second "
+                                      "limit for a cell and was interrupted")
+                        responsive = execute("pass", RESPONSIVE_SECONDS, index)
+                        if any(o.output_type == "error" for o in responsive.outputs):
+                            raise TimeoutError(f"cell {index + 1} did not stop when interrupted")
+                    else:
+                        errors.append(f"cell {index + 1} raised {output.ename}: {output.evalue}")
+                for exercise in points.get(index, []):
+                    score(exercise)
+            for exercise in task.exercises:
+                score(exercise)
+        except DeadKernelError:
+            status, reason = "kernel-died", "the kernel stopped while running the notebook"
+            process = getattr(manager.provisioner, "process", None)
+            code = process.poll() if process else None
+            if code is not None:
+                reason += f" (exit status {code}{_what_exit_means(code)})"
+        except TimeoutError as error:
+            status, reason = "timeout", str(error)
+        finally:
+            watchdog.stop()
+        if watchdog.stopped_by:
+            status, reason = watchdog.stopped_by
+    if status == "ok" and errors:
+        status = "cell-errors"
+    if status == "timeout" and not reason:
+        reason = errors[-1] if errors else "ran past its time limit"
+    elif status == "cell-errors":
+        reason = "; ".join(errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
+    stopped = {"kernel-died", "memory-limit", "disk-limit", "timeout"}
+    exercises = [scores.get(exercise.checker) or ExerciseResult(
+        exercise.checker, 0, "not scored: the run stopped before this exercise"
+        if status in stopped else "not scored") for exercise in task.exercises]
+    result = GradeResult(task.student, task.file, task.sha256, status, reason, exercises)
+    result.notes = errors if status != "cell-errors" else errors[3:]
+    return result
+
+
+def _what_exit_means(code: int) -> str:
+    signal_number = -code if code < 0 else code - 128 if code > 128 else 0
+    with contextlib.suppress(ValueError):
+        import signal
+
+        if signal_number:
+            return f": killed by {signal.Signals(signal_number).name}, a crash"
+    return ": the code ended the process" if code >= 0 else ""

@@ -1,0 +1,98 @@
+"""A kernel's limits, enforced from outside it: memory, disk and the submission's whole time.
+
+A thread polls the kernel's process tree (psutil) and the submission's folder a few times a
+second and kills the tree the moment one is over its limit, saying which. Polling lets a very
+fast allocation overshoot by what it allocates in one interval; the operating system's own
+out-of-memory handling still stands behind it. It needs no cgroups, so it works the same on
+every Linux, in containers, and on macOS.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+__all__ = ["Limits", "Watchdog"]
+
+POLL_SECONDS = 0.2
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use: seconds per cell and in all, bytes of memory and of disk."""
+
+    cell_seconds: float = 120.0
+    submission_seconds: float = 900.0
+    memory_bytes: int = 4 * GIB
+    disk_bytes: int = 1 * GIB
+
+
+def folder_bytes(folder: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class Watchdog(threading.Thread):
+    """Kills process ``pid`` and its children when they pass ``limits``; ``stopped_by`` then holds
+    (status, reason) for the gradebook."""
+
+    def __init__(self, pid: int, folder: Path, limits: Limits, started: float):
+        super().__init__(daemon=True, name=f"dlkit-grade-watchdog-{pid}")
+        self.process = psutil.Process(pid)
+        self.folder, self.limits = folder, limits
+        self.deadline = started + limits.submission_seconds
+        self.stopped_by: tuple[str, str] | None = None
+        self.peak_bytes = 0
+        self._done = threading.Event()
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def run(self) -> None:
+        polls = 0
+        while not self._done.wait(POLL_SECONDS):
+            polls += 1
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                memory = sum(_rss(process) for process in tree)
+            except psutil.NoSuchProcess:
+                return
+            self.peak_bytes = max(self.peak_bytes, memory)
+            if memory > self.limits.memory_bytes:
+                self._kill(tree, "memory-limit", f"used {memory / GIB:.1f} GiB of memory, over the "
+                           f"{self.limits.memory_bytes / GIB:.1f} GiB limit")
+            elif time.monotonic() > self.deadline:
+                self._kill(tree, "timeout", f"ran past the {self.limits.submission_seconds:g}-second limit "
+                           "for a whole submission")
+            elif polls % 5 == 0 and (used := folder_bytes(self.folder)) > self.limits.disk_bytes:
+                self._kill(tree, "disk-limit", f"wrote {used / GIB:.2f} GiB into its folder, over the "
+                           f"{self.limits.disk_bytes / GIB:.2f} GiB limit")
+            if self.stopped_by:
+                return
+
+    def _kill(self, tree: list, status: str, reason: str) -> None:
+        self.stopped_by = (status, reason)
+        for process in reversed(tree):
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0

@@ -61,8 +61,10 @@ def read_submission(data: bytes) -> tuple[list[str], list[str]]:
     if not isinstance(major, int) or major < 3:
         raise Unreadable(f"the notebook format {major!r} is not one Jupyter reads today (3 or 4)")
     if major > 4 or (major == 4 and raw.get("nbformat_minor", 0) > nbformat.v4.nbformat_minor):
-        notes.append(f"saved as nbformat {major}.{raw.get('nbformat_minor')}, newer than this grader's; "
-                     f"read as {nbformat.v4.nbformat}.{nbformat.v4.nbformat_minor}")
+        notes.append(
+            f"saved as nbformat {major}.{raw.get('nbformat_minor')}, newer than this grader's; "
+            f"read as {nbformat.v4.nbformat}.{nbformat.v4.nbformat_minor}"
+        )
         raw["nbformat"], raw["nbformat_minor"] = 4, nbformat.v4.nbformat_minor
     try:
         notebook = nbformat.reads(json.dumps(raw), as_version=4)
@@ -87,8 +89,14 @@ class GradingClient(NotebookClient):
     def output(self, outs, msg, display_id, cell_index):  # noqa: D102 - nbclient's hook
         if msg["msg_type"] == "error":
             content = msg["content"]
-            outs.append(nbformat.v4.new_output("error", ename=str(content.get("ename", ""))[:200],
-                                               evalue=str(content.get("evalue", ""))[:500], traceback=[]))
+            outs.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename=str(content.get("ename", ""))[:200],
+                    evalue=str(content.get("evalue", ""))[:500],
+                    traceback=[],
+                )
+            )
         return None
 
 
@@ -123,8 +131,13 @@ def write_kernel_spec(run: Path, task: GradeTask, sandbox: Sandbox) -> Path:
         argv[0] = shutil.which("bwrap") or argv[0]
     spec_folder = run / "spec" / KERNEL_NAME
     spec_folder.mkdir(parents=True)
-    spec = {"argv": argv, "display_name": "dlkit grading", "language": "python",
-            "interrupt_mode": "message", "env": {} if sandbox.confined else environment}
+    spec = {
+        "argv": argv,
+        "display_name": "dlkit grading",
+        "language": "python",
+        "interrupt_mode": "message",
+        "env": {} if sandbox.confined else environment,
+    }
     (spec_folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
     for folder in ("work", "home", "tmp", "cache", "kernel"):
         (run / folder).mkdir(exist_ok=True)
@@ -159,16 +172,21 @@ def judge(exchange: KernelExchange, exercise: Exercise) -> ExerciseResult:
         kwargs = {name: fetch(expression) for name, expression in exercise.kwargs}
     except AnswerMissing as missing:
         name = re.search(r"'([^']+)'", str(missing))
-        return ExerciseResult(exercise.checker, 0, f"`{name.group(1) if name else missing}` is not "
-                              "defined when the notebook has run: was its exercise cell deleted, "
-                              "renamed, or stopped by an error above it?")
+        return ExerciseResult(
+            exercise.checker,
+            0,
+            f"`{name.group(1) if name else missing}` is not "
+            "defined when the notebook has run: was its exercise cell deleted, "
+            "renamed, or stopped by an error above it?",
+        )
     except DeadKernelError:
         raise
     except NoReply as silent:
         return ExerciseResult(exercise.checker, 0, f"the answer could not be read: {silent}")
     except Exception as error:
-        return ExerciseResult(exercise.checker, 0, f"computing the answer raised {type(error).__name__}: "
-                              f"{str(error)[:300]}")
+        return ExerciseResult(
+            exercise.checker, 0, f"computing the answer raised {type(error).__name__}: {str(error)[:300]}"
+        )
     verdict = getattr(check, exercise.checker).judge(*args, **kwargs)
     return ExerciseResult(exercise.checker, int(verdict.passed), verdict.message)
 
@@ -179,8 +197,14 @@ def grade_submission(task: GradeTask) -> GradeResult:
     try:
         sources, notes = read_submission(task.notebook)
     except Unreadable as why:
-        return GradeResult(task.student, task.file, task.sha256, "unreadable", str(why),
-                           [ExerciseResult(e.checker, 0, "not graded: " + str(why)) for e in task.exercises])
+        return GradeResult(
+            task.student,
+            task.file,
+            task.sha256,
+            "unreadable",
+            str(why),
+            [ExerciseResult(e.checker, 0, "not graded: " + str(why)) for e in task.exercises],
+        )
     try:
         sandbox = choose_sandbox(task.sandbox)
     except Exception as error:
@@ -189,8 +213,9 @@ def grade_submission(task: GradeTask) -> GradeResult:
     try:
         result = _run_and_score(task, sources, run, sandbox, started)
     except Exception as error:  # the grader's own failure: one row says so, the class goes on
-        result = GradeResult(task.student, task.file, task.sha256, "grader-error",
-                             f"{type(error).__name__}: {error}")
+        result = GradeResult(
+            task.student, task.file, task.sha256, "grader-error", f"{type(error).__name__}: {error}"
+        )
     finally:
         shutil.rmtree(run, ignore_errors=True)
     result.notes = notes + result.notes
@@ -201,8 +226,9 @@ def grade_submission(task: GradeTask) -> GradeResult:
     return result
 
 
-def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sandbox,
-                   started: float) -> GradeResult:
+def _run_and_score(
+    task: GradeTask, sources: list[str], run: Path, sandbox: Sandbox, started: float
+) -> GradeResult:
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
@@ -211,12 +237,19 @@ def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sand
     manager = AsyncKernelManager(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)], ensure_native_kernel=False),
-        transport="ipc", ip=str(run / "kernel" / "socket"),
+        transport="ipc",
+        ip=str(run / "kernel" / "socket"),
         connection_file=str(run / "kernel" / "connection.json"),
     )
     client = GradingClient(
-        notebook, km=manager, kernel_name=KERNEL_NAME, timeout=task.limits.cell_seconds,
-        interrupt_on_timeout=True, allow_errors=True, startup_timeout=120, shutdown_kernel="immediate",
+        notebook,
+        km=manager,
+        kernel_name=KERNEL_NAME,
+        timeout=task.limits.cell_seconds,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        startup_timeout=120,
+        shutdown_kernel="immediate",
         error_on_timeout={"ename": CELL_TIMEOUT_NAME, "evalue": "", "traceback": []},
         resources={"metadata": {"path": str(run / "work")}},
     )
@@ -227,10 +260,17 @@ def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sand
     watchdog = None
 
     def execute(source: str, timeout: float, index: int) -> nbformat.NotebookNode:
+        """Run ``source``; a cell that ran out of time comes back with one CellTimeout error
+        (nbclient interrupted it: the kernel's KeyboardInterrupt is not the student's error)."""
         cell = nbformat.v4.new_code_cell(source)  # nbclient stores it at ``index``: the notebook's place
         remaining = task.limits.submission_seconds - (time.monotonic() - started)
         client.timeout = max(1, int(min(timeout, remaining)))
+        began = time.monotonic()
         client.execute_cell(cell, index)
+        if time.monotonic() - began >= client.timeout and not any(
+            output.output_type == "error" and output.ename != "KeyboardInterrupt" for output in cell.outputs
+        ):
+            cell.outputs = [nbformat.v4.new_output("error", ename=CELL_TIMEOUT_NAME, evalue="", traceback=[])]
         return cell
 
     def score(exercise: Exercise) -> None:
@@ -241,8 +281,11 @@ def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sand
     with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         watchdog = Watchdog(manager.provisioner.process.pid, run, task.limits, started)
         watchdog.start()
-        exchange = KernelExchange(lambda code, timeout: execute(code, timeout, 0),
-                                  run / "work" / ".dlkit-exchange", task.limits.cell_seconds)
+        exchange = KernelExchange(
+            lambda code, timeout: execute(code, timeout, 0),
+            run / "work" / ".dlkit-exchange",
+            task.limits.cell_seconds,
+        )
         points = score_points(sources, task.exercises)
         try:
             for index, source in enumerate(sources):
@@ -252,8 +295,10 @@ def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sand
                         continue
                     if output.ename == CELL_TIMEOUT_NAME:
                         status = "timeout"
-                        errors.append(f"cell {index + 1} ran past the {task.limits.cell_seconds:g}-second "
-                                      "limit for a cell and was interrupted")
+                        errors.append(
+                            f"cell {index + 1} ran past the {task.limits.cell_seconds:g}-second "
+                            "limit for a cell and was interrupted"
+                        )
                         responsive = execute("pass", RESPONSIVE_SECONDS, index)
                         if any(o.output_type == "error" for o in responsive.outputs):
                             raise TimeoutError(f"cell {index + 1} did not stop when interrupted")
@@ -282,11 +327,17 @@ def _run_and_score(task: GradeTask, sources: list[str], run: Path, sandbox: Sand
     elif status == "cell-errors":
         reason = "; ".join(errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
     stopped = {"kernel-died", "memory-limit", "disk-limit", "timeout"}
-    exercises = [scores.get(exercise.checker) or ExerciseResult(
-        exercise.checker, 0, "not scored: the run stopped before this exercise"
-        if status in stopped else "not scored") for exercise in task.exercises]
+    exercises = [
+        scores.get(exercise.checker)
+        or ExerciseResult(
+            exercise.checker,
+            0,
+            "not scored: the run stopped before this exercise" if status in stopped else "not scored",
+        )
+        for exercise in task.exercises
+    ]
     result = GradeResult(task.student, task.file, task.sha256, status, reason, exercises)
-    result.notes = errors if status != "cell-errors" else errors[3:]
+    result.notes = [error for error in errors if error != reason] if status != "cell-errors" else errors[3:]
     return result
 
 

@@ -29,6 +29,8 @@ from tests.grading_notebooks import (
 )
 from tests.test_grade_hostile import LAB_00, sandbox_or_skip
 
+pytestmark = pytest.mark.notebooks  # every test here runs students' notebooks in real kernels
+
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = {"progress": lambda line: None}
 
@@ -271,3 +273,18 @@ def test_a_lab_without_exercises_or_submissions_without_notebooks_is_refused(tmp
     write(tmp_path / "in" / "notes.txt", "nothing here")
     assert main(["grade", "00", str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 1
     assert "no notebooks (.ipynb) in it" in capsys.readouterr().err
+
+
+def test_the_docs_list_every_status_and_show_the_benchmarks_stored_figures():
+    import importlib.util
+
+    from dlkit.instructor.grading import STATUSES
+
+    page = (ROOT / "docs" / "grading.md").read_text(encoding="utf-8")
+    for status, meaning in STATUSES.items():
+        assert f"| `{status}` | {meaning.replace('os._exit', '`os._exit`')} |" in page
+    spec = importlib.util.spec_from_file_location("grading_benchmark", ROOT / "benchmarks" / "grading.py")
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    stored = json.loads(benchmark.RESULTS.read_text(encoding="utf-8"))
+    assert benchmark.figures_table(stored) in page

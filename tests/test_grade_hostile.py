@@ -29,6 +29,8 @@ from tests.grading_notebooks import (
     write,
 )
 
+pytestmark = pytest.mark.notebooks  # every test here runs students' notebooks in real kernels
+
 LAB_00 = Path(__file__).resolve().parents[1] / "labs" / "00_foundations.ipynb"
 ESCAPE_MARK = f"dlkit-grade-escape-{uuid.uuid4().hex}"
 

@@ -62,7 +62,8 @@ class GradeResult:
     reason: str = ""
     exercises: list[ExerciseResult] = field(default_factory=list)
     sandboxed: str = "not run"  # "bubblewrap"; "no" (why in ``notes``); "not run" when nothing ran
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole run: kernel start, cells, scoring
+    cell_seconds: float = 0.0  # the notebook's own code cells alone
     notes: list[str] = field(default_factory=list)
 
     @property

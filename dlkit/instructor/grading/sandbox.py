@@ -80,7 +80,9 @@ def python_folders() -> list[Path]:
                Path(dlkit.__file__).resolve().parent}
     folders.update(Path(path) for key, path in sysconfig.get_paths().items()
                    if key in ("stdlib", "platstdlib", "purelib", "platlib"))
-    folders.update(Path(entry) for entry in sys.path if entry and Path(entry).is_dir())
+    here = Path.cwd().resolve()  # `python -m` puts the working folder on sys.path; no kernel needs it
+    folders.update(Path(entry) for entry in sys.path
+                   if entry and Path(entry).is_dir() and Path(entry).resolve() != here)
     existing = sorted(folder.resolve() for folder in folders if folder.exists())
     kept = []  # a folder inside another one is bound with it
     for folder in existing:

@@ -95,8 +95,8 @@ def _grade_into(book: Gradebook, lab: str, exercises: tuple, found: list[Submiss
     def rows() -> list[GradeResult]:
         return [counted[student] for student in order if student in counted] + listed
 
-    for result in (*counted.values(), *listed):
-        write_feedback(book.out / "feedback", result, lab) if result.status != "superseded" else None
+    for result in counted.values():  # reused and never-run rows: their pages as they stand now
+        write_feedback(book.out / "feedback", result, lab)
     book.write_csv(rows())
     progress(f"{len(tasks)} to grade, {reused} unchanged since the last run"
              + (f", {len(listed)} superseded" if listed else ""))

@@ -110,7 +110,7 @@ class KernelExchange:
             return load_safely(self.folder / Path(str(tree["model"])).name)
         if "function" in tree and expression is not None:
             return KernelFunction(self, expression)
-        return Unreadable(str(tree.get("unsupported", tree.get("function", "value"))))
+        return UnreadableAnswer(str(tree.get("unsupported", tree.get("function", "value"))))
 
     def export(self, expression: str) -> Any:
         """The value of ``expression`` in the student's kernel, read back as data (a function
@@ -134,7 +134,7 @@ class KernelExchange:
         return self._request("block", expression, [int(side) for side in shape], int(filters))
 
 
-class Unreadable:
+class UnreadableAnswer:
     """An answer of a kind the grader cannot carry out of the kernel (the checker's hint says so)."""
 
     def __init__(self, kind: str):

@@ -232,7 +232,7 @@ def plot_filters(kernel: np.ndarray, columns: int = 8) -> Figure:
             ``model.layers[0].get_weights()[0]``. One input channel shows in a blue-white-red map
             (red: the filter likes ink there); three show as RGB, stretched to 0–1.
     """
-    kernel = np.asarray(kernel)
+    kernel = np.asarray(kernel, dtype=np.float32)  # matplotlib cannot scale bfloat16 or float16
     figure, axes = _grid(kernel.shape[-1], columns, 1.2)
     limit = np.abs(kernel).max() or 1.0
     for index in range(kernel.shape[-1]):
@@ -262,7 +262,8 @@ def plot_feature_maps(
         layer_names = [layer.name for layer in model.layers if "conv" in layer.name or "pool" in layer.name]
     probe = keras.Model(model.inputs, [model.get_layer(name).output for name in layer_names])
     outputs = probe.predict(np.asarray(image)[None], verbose=0)
-    outputs = outputs if isinstance(outputs, list) else [outputs]
+    # float32 for matplotlib, which cannot scale a mixed-precision model's bfloat16 or float16 maps
+    outputs = [np.asarray(output, dtype=np.float32) for output in (outputs if isinstance(outputs, list) else [outputs])]
     figure = Figure(figsize=(1.3 * channels, 1.5 * len(layer_names)), layout="constrained")
     axes = figure.subplots(len(layer_names), channels, squeeze=False)
     for row, (name, output) in enumerate(zip(layer_names, outputs, strict=True)):

@@ -220,6 +220,8 @@ def load_photos(
         raise BadImageFolder(
             f"no pictures in {folder} (it holds: {others}); put JPEG, PNG or HEIC photos there"
         )
-    resize = keras.layers.Resizing(*size, crop_to_aspect_ratio=True)
+    # float32 whatever the global policy: under mixed_bfloat16 the layer would compute in bfloat16,
+    # which older Keras refuses ("data type not inexact") and which would blur the photos' pixels
+    resize = keras.layers.Resizing(*size, crop_to_aspect_ratio=True, dtype="float32")
     images = [keras.ops.convert_to_numpy(resize(pixels.astype("float32"))) for pixels in pictures]
     return np.stack(images).astype("float32"), paths

@@ -147,3 +147,19 @@ def test_live_plot_records_history_and_stays_silent_outside_a_notebook(capsys):
     callback.on_epoch_end(1, {"loss": 0.5, "val_loss": 0.9})
     assert callback.values == {"loss": [1.0, 0.5], "val_loss": [1.2, 0.9]}
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_feature_maps_of_a_mixed_precision_model_render(policy):
+    """Where dlkit.runtime picks mixed precision (a CPU measured faster in bfloat16, a GPU, a TPU)
+    the probe's maps come back in bfloat16 or float16, which matplotlib cannot scale; the figure
+    must still render in a notebook."""
+    keras.utils.set_random_seed(0)
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        model = keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3, name="conv")])
+        figure = plots.plot_feature_maps(model, np.random.default_rng(0).random((12, 12, 1)), channels=4)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    assert figure._repr_png_().startswith(b"\x89PNG")

@@ -157,6 +157,24 @@ def test_load_photos_crops_to_aspect_instead_of_squashing(tmp_path):
     assert images[1].min() > 250  # the centre crop is all white: nothing was squashed in
 
 
+def test_load_photos_under_a_mixed_precision_policy_keeps_exact_float32_pixels(tmp_path):
+    """Lab 04 reads the photos after dlkit.runtime may have set mixed_bfloat16 (a CPU measured
+    faster in it, a TPU): the photos must load all the same, in float32, with pixels unrounded."""
+    import keras
+    from PIL import Image
+
+    ramp = np.tile(np.arange(64, dtype=np.uint8)[None, :, None] * 3 + 1, (64, 1, 3))
+    Image.fromarray(ramp).save(tmp_path / "ramp.png")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        images, _ = load_photos(tmp_path, (64, 64))
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    assert images.dtype == np.float32
+    np.testing.assert_allclose(images[0], ramp, atol=0.01)  # bfloat16 would round 187 to 188
+
+
 PREPROCESS_IN_TF_DATA = """
 import numpy as np, tensorflow as tf, keras
 from dlkit.pretrained import preprocess_input

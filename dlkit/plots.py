@@ -19,6 +19,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_feature_maps",
     "plot_filters",
+    "plot_forecasts",
     "plot_history",
     "plot_prediction",
     "show_images",
@@ -263,7 +264,8 @@ def plot_feature_maps(
     probe = keras.Model(model.inputs, [model.get_layer(name).output for name in layer_names])
     outputs = probe.predict(np.asarray(image)[None], verbose=0)
     # float32 for matplotlib, which cannot scale a mixed-precision model's bfloat16 or float16 maps
-    outputs = [np.asarray(output, dtype=np.float32) for output in (outputs if isinstance(outputs, list) else [outputs])]
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    outputs = [np.asarray(output, dtype=np.float32) for output in outputs]
     figure = Figure(figsize=(1.3 * channels, 1.5 * len(layer_names)), layout="constrained")
     axes = figure.subplots(len(layer_names), channels, squeeze=False)
     for row, (name, output) in enumerate(zip(layer_names, outputs, strict=True)):
@@ -273,4 +275,36 @@ def plot_feature_maps(
             if column < output.shape[-1]:
                 axis.imshow(output[0, :, :, column], cmap="viridis")
         axes[row, 0].set_title(f"{name} {tuple(output.shape[1:])}", fontsize=8, loc="left")
+    return figure
+
+
+def plot_forecasts(
+    windows: np.ndarray,
+    truth: np.ndarray,
+    forecasts: dict[str, np.ndarray],
+    count: int = 4,
+) -> Figure:
+    """The first ``count`` series of a one-step forecast: each window the network saw (a line), the
+    value that came next (a black dot) and what each forecaster said (one marker per forecaster).
+
+    Args:
+        windows: shape (series, steps) or (series, steps, 1), the inputs.
+        truth: shape (series,), the value after each window.
+        forecasts: forecaster name -> shape (series,) or (series, 1), its predictions.
+    """
+    windows = np.asarray(windows, dtype=np.float32).reshape(len(windows), -1)
+    steps = windows.shape[1]
+    count = min(count, len(windows))
+    figure = Figure(figsize=(3.2 * count, 2.6), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, count, sharey=True, squeeze=False)).ravel()
+    markers = "xs^v+"
+    for index, axis in enumerate(axes):
+        axis.plot(range(steps), windows[index], color="tab:blue", linewidth=1)
+        axis.plot([steps], [float(truth[index])], "o", color="black", label="what came next")
+        for (name, values), marker in zip(forecasts.items(), markers * len(forecasts), strict=False):
+            value = float(np.asarray(values, dtype=np.float32).reshape(-1)[index])
+            axis.plot([steps], [value], marker, markersize=8, label=name)
+        axis.set_title(f"series {index}", fontsize=9)
+        axis.set_xlabel("step")
+    axes[0].legend(fontsize=7, loc="lower left")
     return figure

@@ -163,3 +163,16 @@ def test_feature_maps_of_a_mixed_precision_model_render(policy):
     finally:
         keras.mixed_precision.set_global_policy(previous)
     assert figure._repr_png_().startswith(b"\x89PNG")
+
+
+def test_plot_forecasts_shows_each_window_what_came_next_and_each_forecast():
+    windows = np.sin(np.arange(3 * 10).reshape(3, 10, 1) / 3.0)
+    truth = np.array([0.1, 0.2, 0.3])
+    forecasts = {"LSTM": np.array([[0.15], [0.25], [0.35]]), "last value": windows[:, -1, 0]}
+    figure = plots.plot_forecasts(windows, truth, forecasts, count=2)
+    assert titles(figure) == ["series 0", "series 1"]
+    window_line, came_next, lstm, last = figure.axes[1].lines
+    np.testing.assert_allclose(window_line.get_ydata(), windows[1, :, 0], rtol=1e-6)
+    assert came_next.get_ydata()[0] == pytest.approx(0.2) and lstm.get_ydata()[0] == pytest.approx(0.25)
+    assert last.get_xdata()[0] == 10  # the forecast sits one step after the window
+    assert figure._repr_png_().startswith(b"\x89PNG")

@@ -3,6 +3,7 @@
 Labs print their results as plain sentences, which a student reads and nbval can check:
 
 - ``Test accuracy: 0.9761`` or ``Test accuracy (<approach>): 0.7944``;
+- ``Test mean squared error (<forecaster>): 0.0216`` (a regression's result);
 - ``Train-validation gap (<run>): 58 points``;
 - ``Deck numbers reproduced: 14/14``;
 - ``Training time: 5.9 s for 15 epochs`` or ``Training time (<run>): ...``.
@@ -18,7 +19,9 @@ import re
 __all__ = ["HEADLINE", "TRAINING_TIME", "headlines", "training_times"]
 
 HEADLINE = re.compile(
-    r"^(Test accuracy[^:\n]*|Train-validation gap[^:\n]*|Deck numbers reproduced): (.+)$", re.MULTILINE
+    r"^(Test accuracy[^:\n]*|Test mean squared error[^:\n]*|Train-validation gap[^:\n]*"
+    r"|Deck numbers reproduced): (.+)$",
+    re.MULTILINE,
 )
 TRAINING_TIME = re.compile(r"^Training time(?: \([^)]*\))?: ([\d.]+) s for (\d+) epochs", re.MULTILINE)
 

@@ -78,3 +78,15 @@ def test_the_benchmark_trains_the_models_the_labs_build():
 def test_a_lab_cell_that_cannot_be_found_is_named():
     with pytest.raises(LookupError, match="01_mnist_dense.ipynb"):
         recipes.lab_cell("01_mnist_dense.ipynb", "no such marker")
+
+
+def test_lab_07_trains_each_network_of_its_depth_test_at_the_rate_the_sweep_chose():
+    """The lab says each network trains at its best rate (benchmarks/degradation.py): the rates in
+    the lab must be the ones the stored sweep chose."""
+    import json
+
+    sweep = json.loads((ROOT / "benchmarks" / "results" / "degradation.json").read_text())
+    scope: dict = {}
+    cell = recipes.lab_cell("07_modern_blocks.ipynb", "learning_rates = {")
+    exec(next(line for line in cell.splitlines() if line.startswith("learning_rates = ")), scope)
+    assert scope["learning_rates"] == sweep["chosen"]

@@ -15,6 +15,10 @@ each lab twice, first on an empty dlkit cache (a machine's first run: pony folde
 measured), then again on the cache that run filled; both times are recorded.
 
     DLKIT_DATA_DIR=../shared/data python benchmarks/labs.py 01 02
+    python benchmarks/labs.py --render    # only render lab_costs.json into docs/measurements.md
+
+Recording also renders the table of docs/measurements.md from ``lab_costs.json``: the page's
+figures are never typed in by hand.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ import time
 from pathlib import Path
 
 EMBEDDED = "using dlkit's embedded subset"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "measurements.md"
+BEGIN = "<!-- lab costs: written by benchmarks/labs.py from dlkit/instructor/lab_costs.json -->"
+END = "<!-- end of lab costs -->"
 
 
 def cell_seconds(notebook) -> list[tuple[int, float, str]]:
@@ -183,7 +190,8 @@ def run_child(lab: Path, args: argparse.Namespace, environment: dict, what: str)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("labs", nargs="+", help="lab prefixes, e.g. 01 02")
+    parser.add_argument("labs", nargs="*", help="lab prefixes, e.g. 01 02")
+    parser.add_argument("--render", action="store_true", help="only render lab_costs.json into the docs")
     parser.add_argument("--profile", default="full", choices=["full", "quick"])
     parser.add_argument("--no-record", action="store_true", help="do not update dlkit's lab_costs.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -191,6 +199,11 @@ def main() -> None:
     parser.add_argument("--first-run", action="store_true",
                         help="run each lab on an empty cache first, then warm; record both times")
     args = parser.parse_args()
+    if args.render:
+        render_docs()
+        return
+    if not args.labs:
+        parser.error("name the labs to run (e.g. 01 02), or pass --render")
 
     if args.child:
         print(json.dumps(run_one(args.child, args.out)))
@@ -343,6 +356,33 @@ def record(rows: list[dict]) -> None:
     ]
     if costs:
         print(f"recorded {', '.join(c.lab for c in costs)} in {record_lab_costs(costs)}")
+        render_docs()
+
+
+def figures_table(costs) -> str:
+    """The measurements page's table of the labs' full-profile costs, from ``lab_costs.json``."""
+    lines = [
+        "| lab | what it printed (full profile) | warm s | first run s | peak RSS MB | measured |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cost in costs:
+        printed = "; ".join(f"{name}: {value}" for name, value in cost.headlines.items()) or "-"
+        first = f"{cost.first_run_seconds:.1f}" if cost.first_run_seconds else "-"
+        note = f" — {cost.note}" if cost.note else ""
+        lines.append(f"| {cost.lab}{note} | {printed} | {cost.seconds:.1f} | {first} | "
+                     f"{cost.peak_bytes / 2**20:.0f} | {cost.date}, {cost.machine} |")
+    lines += ["", f"All {len(costs)} labs: {sum(cost.seconds for cost in costs):.0f} s warm."]
+    return "\n".join(lines)
+
+
+def render_docs() -> None:
+    from dlkit.instructor.lab_costs import read_lab_costs
+
+    text = DOCS.read_text(encoding="utf-8")
+    start, stop = text.index(BEGIN) + len(BEGIN), text.index(END)
+    table = figures_table(sorted(read_lab_costs(), key=lambda cost: cost.lab))
+    DOCS.write_text(text[:start] + "\n" + table + "\n" + text[stop:], encoding="utf-8")
+    print(f"rendered the labs' costs into {DOCS.name}")
 
 
 if __name__ == "__main__":

@@ -399,14 +399,13 @@ def pipeline_options():
     - tf.data runs a ``map`` function's operations on one thread each by default, which suits many
       small elements mapped in parallel. The labs map whole batches, one at a time so their random
       augmentation repeats run for run (lab 03), and then a single-threaded rotation of 32 pictures
-      is what a GPU waits for: on 2 cores, an epoch of lab 03's augmentation alone took 2.4 s on
-      one thread and 1.3 s on two (2026-11-29).
+      is what a GPU waits for, and on a 2-core CPU it took about twice as long as two threads.
     - tf.data's autotuner keeps re-planning the pipeline's parallelism and buffers in the
       background. Where a GPU trains, that costs nothing it needs. Where the CPU trains, it takes
-      the cores the network runs on: on this project's 2-core machine, sending lab 04's 720
-      augmented pictures through VGG16 took up to twice as long an epoch with it as without
-      (``benchmarks/pipeline.py``; the README has the figures). So it is off when TensorFlow
-      sees no GPU; ``AUTOTUNE`` in a lab's ``map`` or ``prefetch`` still works, untuned.
+      the cores the network runs on: on this project's 2-core machine an epoch of lab 04's
+      augmented pictures through VGG16 took up to twice as long with it as without
+      (``benchmarks/pipeline.py``; the figures are in docs/measurements-earlier.md). So it is
+      off when TensorFlow sees no GPU; ``AUTOTUNE`` in a lab's ``map`` or ``prefetch`` still works, untuned.
 
     Options set here carry over to every ``map`` the lab adds to the dataset.
     """

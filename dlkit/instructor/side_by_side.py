@@ -2,7 +2,7 @@
 
 A quick-profile lab keeps a 2-core CPU only partly busy: its kernel starts, TensorFlow is imported
 and small networks spend much of each step in Python. Two labs at a time fill those gaps, so the
-quick demo ends sooner with the same figures (README, "Labs, full and quick profiles"). Each lab
+quick demo ends sooner with the same figures (docs/measurements.md, "The quick demo"). Each lab
 still runs in its own kernel and folder, and the results are listed in course order.
 
 Two labs are never run at once where that would change what the run is for or could fail: in the

@@ -1,0 +1,265 @@
+"""Build the course site: every lab as executed, the guides, the measurement pages and the API
+reference, as static HTML that works offline (no page fetches anything from another host).
+
+    python tools/build_site.py                          # runs the labs in the full profile first
+    python tools/build_site.py --notebooks DIR          # reuse labs already executed (dlkit demo --out DIR)
+    python tools/build_site.py --notebooks DIR --out build/site
+
+Sphinx with myst-nb: myst-nb renders a notebook's stored outputs as they are (figures, tables,
+printed accuracies) without running it again, so CI builds the site from the notebooks its full-
+profile step already executed; Sphinx's `-W` makes every warning (a broken link, a docstring
+autodoc cannot read) fail the build; and autodoc writes the API reference from the docstrings.
+A lab missing from DIR is executed here in the quick profile, and its page says so. MathJax is
+served from the site itself (the copy in jupyter-server-mathjax), not from a CDN.
+
+Needs the `site` extra: pip install -e ".[site,instructor]".
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LABS = ROOT / "labs"
+DOCS = ROOT / "docs"
+PAGES = ["students", "instructors", "classroom", "grading", "teaching-with-colab", "compatibility",
+         "reference", "measurements", "measurements-earlier", "contributing", "changelog", "site"]
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "_static/open-in-colab.svg"  # drawn here: the site fetches nothing from another host
+BADGE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" aria-label="Open in Colab">'
+    '<rect width="117" height="20" rx="3" fill="#555"/>'
+    '<rect x="74" width="43" height="20" rx="3" fill="#f9ab00"/>'
+    '<rect x="74" width="4" height="20" fill="#f9ab00"/>'
+    '<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+    '<text x="6" y="14">Open in</text><text x="80" y="14">Colab</text></g></svg>'
+)
+
+
+def lab_paths() -> list[Path]:
+    return sorted(LABS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def executed_copies(folder: Path | None, work: Path) -> dict[str, tuple[Path, str]]:
+    """lab name -> (its executed notebook, the profile it ran in). Labs missing from ``folder``
+    (or every lab, without one) are executed here: the full profile without a folder, the quick
+    profile to fill gaps."""
+    found: dict[str, tuple[Path, str]] = {}
+    if folder is not None:
+        for lab in lab_paths():
+            executed = folder / lab.stem / lab.name
+            if executed.is_file():
+                found[lab.stem] = (executed, "full")
+    missing = [lab for lab in lab_paths() if lab.stem not in found]
+    if missing:
+        profile = "quick" if folder is not None else "full"
+        out = work / f"executed-{profile}"
+        numbers = [lab.name[:2] for lab in missing]
+        print(f"build_site: executing {', '.join(numbers)} in the {profile} profile", flush=True)
+        # --keep-going: a lab that fails still gets a page, showing its error
+        command = [sys.executable, "-m", "dlkit.instructor.cli", "demo", "--profile", profile,
+                   "--only", *numbers, "--out", str(out)]
+        completed = subprocess.run(command, check=False)
+        for lab in missing:
+            executed = out / lab.stem / lab.name
+            if not executed.is_file():
+                raise SystemExit(f"build_site: {lab.name} was not executed "
+                                 f"(dlkit demo exited {completed.returncode})")
+            found[lab.stem] = (executed, profile)
+    return found
+
+
+def site_links(text: str, depth: int) -> str:
+    """Links written for the repository (README at the top, pages in docs/, labs in labs/) made
+    relative to a page ``depth`` folders below the site's root."""
+    up = "../" * depth
+    text = re.sub(r"\]\(\.\./docs/", f"]({up}", text)            # a lab linking a page
+    text = re.sub(r"\]\(\.\./README\.md", f"]({up}index.md", text)  # a page linking the README
+    text = re.sub(r"\]\(docs/", f"]({up}", text)                  # the README linking a page
+    text = re.sub(r"\]\(\.\./labs/", f"]({up}labs/", text)          # a page linking a lab
+    text = re.sub(r"\]\(LICENSE\)", "](https://opensource.org/license/mit)", text)
+    text = text.replace(COLAB_BADGE, f"{up}{LOCAL_BADGE}")  # the badge picture from the site itself
+    return text
+
+
+def page_header(lab: Path, profile: str, metadata: dict) -> str:
+    facts = metadata.get("dlkit", {})
+    lines = [f"*This page is the lab as executed in the **{profile} profile**"]
+    if profile == "quick":
+        lines[0] += " (a few thousand examples, a few epochs: the figures show the code runs, not the lesson)"
+    lines[0] += ".*"
+    if lab.stem.startswith("04_"):
+        lines.append("*VGG16's ImageNet weights are not available to the machine that built this site: "
+                     "lab 04 ran with **random weights**, and every figure it prints says "
+                     "\"(random weights)\". It shows the code runs, not what transfer learning achieves.*")
+    if facts.get("lesson"):
+        lines.append(f"*What it asserts in the full profile: {facts['lesson']}.*")
+    return "\n\n".join(lines)
+
+
+def stage_notebook(source: Path, profile: str, target: Path) -> None:
+    notebook = json.loads(source.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = site_links(text, 1)
+    lab = LABS / source.name
+    header = {"cell_type": "markdown", "id": "site-header", "metadata": {},
+              "source": page_header(lab, profile, notebook.get("metadata", {}))}
+    notebook["cells"].insert(1, header)
+    target.write_text(json.dumps(notebook))
+
+
+def public_names() -> dict[str, list[str]]:
+    """module -> the names the labs import from it (the API students meet), read from the labs."""
+    imported: dict[str, set[str]] = {}
+    for lab in lab_paths():
+        notebook = json.loads(lab.read_text())
+        for cell in notebook["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            lines = [line for line in source.splitlines() if not line.lstrip().startswith(("!", "%"))]
+            source = "\n".join(lines)
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dlkit"):
+                    imported.setdefault(node.module, set()).update(alias.name for alias in node.names)
+    return {module: sorted(names) for module, names in sorted(imported.items())}
+
+
+def api_page() -> str:
+    parts = ["# API reference", "",
+             "What the labs import from dlkit, module by module, from the docstrings. Everything else "
+             "in dlkit is plumbing for the command line.", ""]
+    for module, names in public_names().items():
+        parts += [f"## `{module}`", "", "```{eval-rst}", f".. automodule:: {module}", "   :no-members:", ""]
+        for name in names:
+            kind = kind_of(module, name)
+            parts += [f".. auto{kind}:: {module}.{name}"]
+            if kind in ("class", "module"):
+                parts += ["   :members:"]
+        parts += ["```", ""]
+    return "\n".join(parts)
+
+
+def kind_of(module: str, name: str) -> str:
+    import importlib
+    import inspect
+
+    parent = importlib.import_module(module)
+    value = getattr(parent, name, None)
+    if value is None:  # `from package import submodule`
+        value = importlib.import_module(f"{module}.{name}")
+    if inspect.isclass(value):
+        return "class"
+    if callable(value):
+        return "function"
+    if inspect.ismodule(value):
+        return "module"
+    return "data"
+
+
+CONF = '''
+project = "dlkit"
+author = "the dlkit course"
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.napoleon"]
+nb_execution_mode = "off"          # the notebooks' stored outputs, as the labs produced them
+nb_ipywidgets_js = {}              # no widget JavaScript fetched from a CDN
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 4           # [text](page.md#a-heading) links, as on GitHub
+html_theme = "furo"
+html_title = "dlkit: hands-on deep learning with Keras"
+html_static_path = ["_static"]
+# MathJax 2 as jupyter-server-mathjax ships it (its one configuration, its STIX-Web fonts)
+mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+mathjax2_config = {
+    "tex2jax": {"inlineMath": [["\\\\(", "\\\\)"]], "displayMath": [["\\\\[", "\\\\]"]],
+                "processRefs": False, "processEnvironments": False},
+    "HTML-CSS": {"availableFonts": ["STIX-Web"], "preferredFont": "STIX-Web", "webFont": "STIX-Web",
+                 "imageFont": None},
+    "menuSettings": {"zoom": "None"},
+}
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+napoleon_google_docstring = True
+exclude_patterns = ["_build"]
+nitpicky = False
+suppress_warnings = ["myst.header"]  # labs start sections at ## under a # title, as notebooks do
+html_show_sourcelink = False
+'''
+
+
+def index_page(executed: dict[str, tuple[Path, str]]) -> str:
+    readme = site_links((ROOT / "README.md").read_text(), 0)
+    readme = re.sub(r"\]\(labs/([0-9][0-9]_[a-z0-9_]+)\.ipynb\)", r"](labs/\1.ipynb)", readme)
+    labs = "\n".join(f"labs/{name}" for name in sorted(executed))
+    guides = "\n".join(PAGES)
+    return (readme + "\n\n```{toctree}\n:caption: The labs\n:maxdepth: 1\n:hidden:\n\n" + labs
+            + "\n```\n\n```{toctree}\n:caption: Guides and measurements\n:maxdepth: 1\n:hidden:\n\n" + guides
+            + "\napi\n```\n")
+
+
+def stage(executed: dict[str, tuple[Path, str]], source: Path) -> None:
+    (source / "labs").mkdir(parents=True)
+    (source / "_static").mkdir()
+    (source / LOCAL_BADGE).write_text(BADGE_SVG)
+    for name, (notebook, profile) in executed.items():
+        stage_notebook(notebook, profile, source / "labs" / f"{name}.ipynb")
+    for page in PAGES:
+        (source / f"{page}.md").write_text(site_links((DOCS / f"{page}.md").read_text(), 0))
+    for picture in DOCS.glob("*.png"):
+        shutil.copy(picture, source / picture.name)
+    (source / "api.md").write_text(api_page())
+    (source / "index.md").write_text(index_page(executed))
+    (source / "conf.py").write_text(CONF)
+    import jupyter_server_mathjax
+
+    mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
+    shutil.copytree(mathjax, source / "_static" / "mathjax",
+                    ignore=shutil.ignore_patterns("*.md", "docs", "test", "unpacked", "localization", "a11y"))
+
+
+def build(notebooks: Path | None, out: Path) -> Path:
+    with tempfile.TemporaryDirectory(prefix="dlkit-site-") as work:
+        work = Path(work)
+        executed = executed_copies(notebooks, work)
+        source = work / "source"
+        stage(executed, source)
+        if out.exists():
+            shutil.rmtree(out)
+        environment = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        completed = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+                                    str(source), str(out)], env=environment, check=False)
+        if completed.returncode:
+            raise SystemExit(f"build_site: Sphinx reported warnings or errors (exit {completed.returncode}); "
+                             "the site was not built")
+    print(f"build_site: the site is in {out} (open {out / 'index.html'})")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--notebooks", type=Path, help="a `dlkit demo --out` folder of executed labs")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site", help="where the HTML goes")
+    arguments = parser.parse_args(argv)
+    if arguments.notebooks is not None and not arguments.notebooks.is_dir():
+        parser.error(f"--notebooks {arguments.notebooks}: no such folder")
+    build(arguments.notebooks, arguments.out.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

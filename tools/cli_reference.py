@@ -1,0 +1,53 @@
+"""Write the command-line part of docs/reference.md from dlkit's own argument parser, so the
+reference says what `dlkit COMMAND --help` says (one source: the parser).
+
+    python tools/cli_reference.py           # rewrite the block between the markers
+    python tools/cli_reference.py --check   # exit 1 when the page is out of date (the tests run this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "reference.md"
+START, END = "<!-- cli-reference -->", "<!-- /cli-reference -->"
+
+
+def rendered() -> str:
+    """Every subcommand's help, as `--help` prints it, at a fixed width."""
+    import os
+
+    os.environ["COLUMNS"] = "100"  # argparse wraps to the terminal; the page must not depend on it
+    from dlkit.instructor.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    parts = [START, "", "```text", parser.format_help().rstrip(), "```"]
+    for name, command in subparsers.choices.items():
+        parts += ["", f"### `dlkit {name}`", "", "```text", command.format_help().rstrip(), "```"]
+    return "\n".join([*parts, "", END])
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    page = PAGE.read_text()
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    if not pattern.search(page):
+        raise SystemExit(f"{PAGE} has no {START} ... {END} block to fill")
+    new = pattern.sub(lambda _: rendered(), page)
+    if new == page:
+        return 0
+    if check:
+        print(f"{PAGE.relative_to(ROOT)} is out of date: run python tools/cli_reference.py", file=sys.stderr)
+        return 1
+    PAGE.write_text(new)
+    print(f"wrote {PAGE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

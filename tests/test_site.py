@@ -53,7 +53,8 @@ def visit(browser, page_path: Path) -> dict:
         "img", "images => images.map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])"
     )
     problems["broken images"] = [source for source, shown in images if not shown]
-    problems["figures"] = sum(1 for source, shown in images if shown and "_images/" in (source or ""))
+    figures = page.eval_on_selector_all(".cell_output img", "xs => xs.filter(i => i.naturalWidth > 0).length")
+    problems["figures"] = figures  # pictures a notebook cell drew (not the Colab badge)
     page.close()
     return problems
 

@@ -106,9 +106,29 @@ def page_header(lab: Path, profile: str, metadata: dict) -> str:
     return "\n\n".join(lines)
 
 
+LIVE_PAGE = re.compile(r"<iframe[^>]*src=\"https?://(127\.0\.0\.1|localhost)[:/]", re.IGNORECASE)
+LIVE_PAGE_NOTE = ("[The lab showed its running service's own web page here. A static site has no "
+                  "service behind it; run the lab to use the page.]\n")
+
+
+def without_live_pages(outputs: list[dict]) -> list[dict]:
+    """A lab's outputs, where a frame onto a service the kernel was running (lab 05's `service.page()`)
+    becomes a line saying so: on a static site nothing answers at that loopback address."""
+    kept = []
+    for output in outputs:
+        html = output.get("data", {}).get("text/html", "")
+        html = "".join(html) if isinstance(html, list) else html
+        if LIVE_PAGE.search(html):
+            output = {"output_type": "stream", "name": "stdout", "text": LIVE_PAGE_NOTE}
+        kept.append(output)
+    return kept
+
+
 def stage_notebook(source: Path, profile: str, target: Path) -> None:
     notebook = json.loads(source.read_text())
     for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = without_live_pages(cell.get("outputs", []))
         if cell["cell_type"] == "markdown":
             text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             cell["source"] = site_links(text, 1)

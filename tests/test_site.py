@@ -73,6 +73,7 @@ def test_every_page_opens_offline_without_an_error_or_a_broken_image(browser, si
 def test_every_lab_has_a_page_that_shows_its_figures(browser, site, lab):
     page_path = site / "labs" / f"{lab}.html"
     assert page_path.is_file(), f"no page for {lab}"
+    assert "Follows the lecture decks" in page_path.read_text(encoding="utf-8"), f"{lab}'s page names no deck"
     problems = visit(browser, page_path)
     assert problems["figures"] >= 1, f"{lab}'s page shows no figure"
     assert not problems["broken images"]

@@ -91,9 +91,19 @@ def site_links(text: str, depth: int) -> str:
     return text
 
 
+def decks_of_labs() -> dict[str, str]:
+    """lab name -> the decks it follows, read from the README's table of labs (their one source)."""
+    rows = re.findall(r"^\| \[[^\]]+\]\(labs/([0-9][0-9]_[a-z0-9_]+)\.ipynb\) \|.*\| ([^|]+) \|$",
+                      (ROOT / "README.md").read_text(), re.MULTILINE)
+    return {lab: decks.strip() for lab, decks in rows}
+
+
 def page_header(lab: Path, profile: str, metadata: dict) -> str:
     facts = metadata.get("dlkit", {})
     lines = [f"*This page is the lab as executed in the **{profile} profile**"]
+    decks = decks_of_labs().get(lab.stem)
+    if decks:
+        lines[0] = f"*Follows the lecture decks {decks}.* " + lines[0]
     if profile == "quick":
         lines[0] += " (a few thousand examples, a few epochs: the figures show the code runs, not the lesson)"
     lines[0] += ".*"

@@ -52,13 +52,13 @@ def lab_paths() -> list[Path]:
 def executed_copies(folder: Path | None, work: Path) -> dict[str, tuple[Path, str]]:
     """lab name -> (its executed notebook, the profile it ran in). Labs missing from ``folder``
     (or every lab, without one) are executed here: the full profile without a folder, the quick
-    profile to fill gaps."""
+    profile to fill gaps. A lab's page names the profile it ran in, as the lab itself printed it."""
     found: dict[str, tuple[Path, str]] = {}
     if folder is not None:
         for lab in lab_paths():
             executed = folder / lab.stem / lab.name
             if executed.is_file():
-                found[lab.stem] = (executed, "full")
+                found[lab.stem] = (executed, profile_it_ran_in(executed))
     missing = [lab for lab in lab_paths() if lab.stem not in found]
     if missing:
         profile = "quick" if folder is not None else "full"
@@ -76,6 +76,18 @@ def executed_copies(folder: Path | None, work: Path) -> dict[str, tuple[Path, st
                                  f"(dlkit demo exited {completed.returncode})")
             found[lab.stem] = (executed, profile)
     return found
+
+
+def profile_it_ran_in(executed: Path) -> str:
+    """"full" or "quick", from the line a lab prints first ("profile: quick, seed: 42"); "either"
+    for a lab that has no profile to print."""
+    for cell in json.loads(executed.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            found = re.search(r"profile: (full|quick)\b", "".join(text) if isinstance(text, list) else text)
+            if found:
+                return found.group(1)
+    return "either"  # a lab that prints no profile (lab 00) runs the same in both
 
 
 def site_links(text: str, depth: int) -> str:
@@ -100,7 +112,8 @@ def decks_of_labs() -> dict[str, str]:
 
 def page_header(lab: Path, profile: str, metadata: dict) -> str:
     facts = metadata.get("dlkit", {})
-    lines = [f"*This page is the lab as executed in the **{profile} profile**"]
+    lines = [f"*This page is the lab as executed in the **{profile} profile**" if profile != "either"
+             else "*This page is the lab as executed (it runs the same in both profiles)"]
     decks = decks_of_labs().get(lab.stem)
     if decks:
         lines[0] = f"*Follows the lecture decks {decks}.* " + lines[0]
@@ -121,6 +134,27 @@ LIVE_PAGE_NOTE = ("[The lab showed its running service's own web page here. A st
                   "service behind it; run the lab to use the page.]\n")
 
 
+BACKEND_LOG = re.compile(r"^([IWEF]\d{4} |WARNING: All log messages|To enable the following instructions|"
+                         r"\S*cuda\S*\.cc:)")
+
+
+def without_backend_logs(outputs: list[dict]) -> list[dict]:
+    """A lab's outputs without the lines TensorFlow's C++ core writes to stderr (absl's start-up
+    notes, CUDA probes on a machine without a GPU): a reader learns nothing from them. A
+    Python warning or traceback stays."""
+    kept = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = output.get("text", "")
+            lines = ("".join(text) if isinstance(text, list) else text).splitlines(keepends=True)
+            lines = [line for line in lines if not BACKEND_LOG.match(line)]
+            if not "".join(lines).strip():
+                continue
+            output = {**output, "text": "".join(lines)}
+        kept.append(output)
+    return kept
+
+
 def without_live_pages(outputs: list[dict]) -> list[dict]:
     """A lab's outputs, where a frame onto a service the kernel was running (lab 05's `service.page()`)
     becomes a line saying so: on a static site nothing answers at that loopback address."""
@@ -138,7 +172,7 @@ def stage_notebook(source: Path, profile: str, target: Path) -> None:
     notebook = json.loads(source.read_text())
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
-            cell["outputs"] = without_live_pages(cell.get("outputs", []))
+            cell["outputs"] = without_live_pages(without_backend_logs(cell.get("outputs", [])))
         if cell["cell_type"] == "markdown":
             text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             cell["source"] = site_links(text, 1)

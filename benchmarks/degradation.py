@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from recipes import lab_cell  # noqa: E402  (the benchmark's sibling module)
+from rendered_block import write_block  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "degradation.json"
 DOCS = ROOT / "docs" / "measurements.md"
@@ -105,10 +106,7 @@ def figures_table(results: dict) -> str:
 
 
 def render_docs() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    start, stop = text.index(BEGIN) + len(BEGIN), text.index(END)
-    table = figures_table(json.loads(RESULTS.read_text(encoding="utf-8")))
-    DOCS.write_text(text[:start] + "\n" + table + "\n" + text[stop:], encoding="utf-8")
+    write_block(DOCS, BEGIN, END, figures_table(json.loads(RESULTS.read_text(encoding="utf-8"))))
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rendered_block import write_block  # a sibling module: benchmarks/ is on the path
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "grading.json"
 DOCS = ROOT / "docs" / "grading.md"
@@ -61,10 +63,7 @@ def figures_table(results: dict) -> str:
 
 
 def render_docs() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    start, stop = text.index(BEGIN) + len(BEGIN), text.index(END)
-    table = figures_table(json.loads(RESULTS.read_text(encoding="utf-8")))
-    DOCS.write_text(text[:start] + "\n" + table + "\n" + text[stop:], encoding="utf-8")
+    write_block(DOCS, BEGIN, END, figures_table(json.loads(RESULTS.read_text(encoding="utf-8"))))
 
 
 LAB = ROOT / "labs" / "00_foundations.ipynb"

@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rendered_block import write_block  # a sibling module: benchmarks/ is on the path
+
 EMBEDDED = "using dlkit's embedded subset"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "measurements.md"
 BEGIN = "<!-- lab costs: written by benchmarks/labs.py from dlkit/instructor/lab_costs.json -->"
@@ -378,10 +380,7 @@ def figures_table(costs) -> str:
 def render_docs() -> None:
     from dlkit.instructor.lab_costs import read_lab_costs
 
-    text = DOCS.read_text(encoding="utf-8")
-    start, stop = text.index(BEGIN) + len(BEGIN), text.index(END)
-    table = figures_table(sorted(read_lab_costs(), key=lambda cost: cost.lab))
-    DOCS.write_text(text[:start] + "\n" + table + "\n" + text[stop:], encoding="utf-8")
+    write_block(DOCS, BEGIN, END, figures_table(sorted(read_lab_costs(), key=lambda cost: cost.lab)))
     print(f"rendered the labs' costs into {DOCS.name}")
 
 

@@ -66,11 +66,6 @@ def test_the_command_line_reference_is_what_help_prints():
     assert completed.returncode == 0, completed.stderr
 
 
-def rendered_block(page: Path, begin: str, end: str) -> str:
-    text = page.read_text(encoding="utf-8")
-    return text[text.index(begin) + len(begin):text.index(end)].strip("\n")
-
-
 def test_the_measurement_tables_are_rendered_from_their_data_files():
     """A figure lives in its benchmark's data file; a page shows it as rendered from there, so a
     hand edit of the page, or a data file updated without rendering, fails here."""
@@ -78,13 +73,14 @@ def test_the_measurement_tables_are_rendered_from_their_data_files():
 
     import degradation
     import grading
+    from rendered_block import read_block
 
     import labs
     from dlkit.instructor.lab_costs import read_lab_costs
 
     costs = sorted(read_lab_costs(), key=lambda cost: cost.lab)
-    assert rendered_block(labs.DOCS, labs.BEGIN, labs.END) == labs.figures_table(costs)
+    assert read_block(labs.DOCS, labs.BEGIN, labs.END) == labs.figures_table(costs)
     for module in (grading, degradation):
         results = json.loads(module.RESULTS.read_text(encoding="utf-8"))
         expected = module.figures_table(results)
-        assert rendered_block(module.DOCS, module.BEGIN, module.END) == expected, module.__name__
+        assert read_block(module.DOCS, module.BEGIN, module.END) == expected, module.__name__

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import os
 import re
@@ -103,6 +104,7 @@ def site_links(text: str, depth: int) -> str:
     return text
 
 
+@functools.cache
 def decks_of_labs() -> dict[str, str]:
     """lab name -> the decks it follows, read from the README's table of labs (their one source)."""
     rows = re.findall(r"^\| \[[^\]]+\]\(labs/([0-9][0-9]_[a-z0-9_]+)\.ipynb\) \|.*\| ([^|]+) \|$",

@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from dlkit.course import check
 from dlkit.instructor.cli import main
 from dlkit.instructor.demo import cannot_run, find_labs
+from dlkit.instructor.side_by_side import SIDE_BY_SIDE, run_side_by_side, settle_cpu_precision
 from dlkit.instructor.student_copy import SolutionMarkupError, student_notebook, student_source
 
 SOLVED = '''\
@@ -111,19 +112,43 @@ def test_every_lab_ends_with_two_to_four_exercises_whose_answers_stay_out_of_the
     assert any("# NBVAL_CHECK_OUTPUT" in cell.source for cell in instructor.cells)  # and were there
 
 
+@pytest.fixture(scope="module")
+def executed_student_copies(tmp_path_factory) -> dict[str, nbformat.NotebookNode | BaseException]:
+    """Every runnable lab's student copy, made by the CLI and executed in the quick profile, two at
+    a time as `dlkit demo` runs quick labs (each in its own kernel and folder; a lab that loads an
+    earlier lab's history waits for it): one at a time they took 6 minutes of the suite."""
+    labs = [lab for lab in find_labs() if not cannot_run(lab)]
+    root = tmp_path_factory.mktemp("student-copies")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DLKIT_PROFILE", "quick")  # what a rehearsal of the student copy runs
+        env.setenv("DLKIT_OFFLINE", "1")
+        assert main(["student-copy", "--out", str(root / "students")]) == 0
+
+        def run_one(lab: Path) -> nbformat.NotebookNode | BaseException:
+            student = nbformat.read(root / "students" / lab.name, as_version=4)
+            folder = root / lab.stem
+            folder.mkdir()
+            try:
+                client = NotebookClient(student, timeout=600, kernel_name="python3",
+                                        resources={"metadata": {"path": str(folder)}})
+                client.execute(stderr=subprocess.DEVNULL)
+            except Exception as error:  # reported by that lab's test, not by every lab's
+                return error
+            return student
+
+        settle_cpu_precision(labs)
+        results = run_side_by_side(labs, SIDE_BY_SIDE, run_one, started=lambda lab: None)
+    return {lab.stem: result for lab, result in zip(labs, results, strict=True)}
+
+
 @pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)
 @pytest.mark.notebooks
-def test_every_student_copy_runs_and_every_checker_says_not_yet(lab, tmp_path, monkeypatch, capsys):
+def test_every_student_copy_runs_and_every_checker_says_not_yet(lab, executed_student_copies):
     if reason := cannot_run(lab):  # lab 05 without the deploy extra (the oldest set, Python 3.10)
         pytest.skip(f"{lab.stem}: {reason}")
-    monkeypatch.setenv("DLKIT_PROFILE", "quick")  # what a rehearsal of the student copy runs
-    monkeypatch.setenv("DLKIT_OFFLINE", "1")
-    out = tmp_path / "students"
-    assert main(["student-copy", lab.stem[:2], "--out", str(out)]) == 0
-    assert "1 student copy" in capsys.readouterr().out
-    student = nbformat.read(out / lab.name, as_version=4)
-    NotebookClient(student, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute(stderr=subprocess.DEVNULL)
+    student = executed_student_copies[lab.stem]
+    if isinstance(student, BaseException):
+        raise student
     checker_calls = re.compile(rf"^check\.({'|'.join(check.__all__)})\(", re.MULTILINE)
     checked = [c for c in student.cells if c.cell_type == "code" and checker_calls.search(c.source)]
     verdicts = ["".join(o["text"] for o in cell.outputs if o.get("name") == "stdout") for cell in checked]

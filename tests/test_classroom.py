@@ -171,6 +171,10 @@ HOSTILE = [
      "drawing_id"),
     ("a drawing id that is text", lambda c, r, png: c.post("api/drawings/x/hide", headers=key_of(r)), 422,
      "drawing_id"),
+    ("a drawing id past SQLite's integers", lambda c, r, png: c.post(f"api/drawings/{10**30}/hide",
+                                                                     headers=key_of(r)), 404, "no drawing"),
+    ("a picture id past SQLite's integers", lambda c, r, png: c.get(f"api/pictures/{10**30}.png",
+                                                                    headers=key_of(r)), 404, "no drawing"),
 ]
 
 

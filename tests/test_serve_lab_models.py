@@ -206,6 +206,17 @@ def test_the_guess_is_said_at_start_and_the_input_flag_overrides_it(digits, tmp_
     line = startup_line(load_predictor(tmp_path / "grey.keras"), "127.0.0.1", 8000)
     assert "guessed a digit model because its input (28, 28, 1) is MNIST's shape" in line
     assert "--input digit|photo|values" in line and "save_with_card" in line
+    from dlkit.classroom.server import startup_lines
+    from dlkit.classroom.session import open_session
+
+    session = open_session(tmp_path / "session", model="grey")  # the classroom says it too
+    try:
+        lines = startup_lines(session, "http://127.0.0.1:8001/", "127.0.0.1",
+                              load_predictor(tmp_path / "grey.keras")).splitlines()
+    finally:
+        session.close()
+    assert "guessed a digit model because its input (28, 28, 1)" in lines[-1]
+    assert "--input digit|photo," in lines[-1]
 
     as_photo = load_predictor(tmp_path / "grey.keras", input_kind="photo")
     assert as_photo.card.input_kind == "photo" and as_photo.guess is None

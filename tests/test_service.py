@@ -137,6 +137,11 @@ def bad_requests(exported_digits):
             400,
             "not valid JSON",
         ),
+        "JSON nested past Python's parser": (
+            {"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"content-type": "application/json"}},
+            400,
+            "nests too deep",
+        ),
         "an empty body": ({"content": b"", "headers": {"content-type": "image/png"}}, 400, "empty"),
         "an empty file": ({"files": {"file": ("empty.png", b"", "image/png")}}, 400, "empty"),
         "no content type": ({"content": png}, 415, "no content type"),

@@ -18,7 +18,7 @@ from dlkit.classroom.session import Session, open_session
 from dlkit.deploy.inputs import DEFAULT_MAX_UPLOAD_BYTES
 from dlkit.deploy.predictors import Predictor, load_predictor
 from dlkit.deploy.requirements import INSTALL_HINT
-from dlkit.deploy.server import DEFAULT_HOST, is_loopback, listen_on
+from dlkit.deploy.server import DEFAULT_HOST, guess_line, is_loopback, listen_on
 from dlkit.errors import DlkitError
 
 __all__ = ["DEFAULT_SESSION", "RunningClassroom", "serve_classroom", "start_classroom", "startup_lines"]
@@ -61,8 +61,9 @@ def _app(predictor: Predictor, session: Session, student_url: str, rate_limit: R
                                 max_upload_bytes=max_upload_bytes)
 
 
-def startup_lines(session: Session, student_url: str, host: str) -> str:
-    """The student URL (join code) and the projector URL (instructor key), each on its own line."""
+def startup_lines(session: Session, student_url: str, host: str, predictor: Predictor | None = None) -> str:
+    """The student URL (join code) and the projector URL (instructor key), each on its own line;
+    then who can reach them, and what was guessed of a model without a serving card."""
     lines = [
         f"dlkit classroom: {session.model}, session {session.folder}",
         f"  students:  {student_url}?code={session.join_code}",
@@ -73,6 +74,8 @@ def startup_lines(session: Session, student_url: str, host: str) -> str:
     else:
         lines.append(f"  WARNING: listening on {host}: anyone on this network can open the student page; "
                      "the join code, the instructor key and a per-device rate limit guard it")
+    if predictor is not None and predictor.guess is not None:
+        lines.append("  " + guess_line(predictor, "digit|photo"))
     return "\n".join(lines)
 
 
@@ -158,7 +161,7 @@ def serve_classroom(
         sock = listen_on(host, port)
         url = f"http://{reachable_host(host)}:{sock.getsockname()[1]}/"
         app = _app(predictor, opened, url, rate_limit, max_upload_bytes)
-        print(startup_lines(opened, url, host), flush=True)
+        print(startup_lines(opened, url, host, predictor), flush=True)
         try:
             _server(app).run(sockets=[sock])
         except KeyboardInterrupt:

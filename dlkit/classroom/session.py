@@ -26,6 +26,7 @@ DATABASE = "classroom.sqlite"
 PICTURES = "pictures"
 JOIN_CODE_LETTERS = "ACDEFHJKMNPRTUVWXY34679"  # nothing a projector makes ambiguous (0/O, 1/I/L, 5/S)
 JOIN_CODE_LENGTH = 6
+LARGEST_ID = 2**63 - 1  # SQLite's largest INTEGER: a drawing id beyond it cannot exist
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -122,7 +123,10 @@ class Session:
         return Drawing(drawing_id, created, label, answer, float(confidence), top)
 
     def set_hidden(self, drawing_id: int, hidden: bool) -> bool:
-        """Hide (or show again) a drawing; False when there is no such drawing."""
+        """Hide (or show again) a drawing; False when there is no such drawing (an id SQLite cannot
+        hold, such as one a client made up with 30 digits, included)."""
+        if not 1 <= drawing_id <= LARGEST_ID:
+            return False
         with self._lock:
             cursor = self._db.execute("UPDATE drawings SET hidden = ? WHERE id = ?",
                                       (int(hidden), drawing_id))

@@ -20,8 +20,8 @@ from dlkit.deploy.requirements import INSTALL_HINT
 from dlkit.errors import DlkitError
 
 __all__ = [
-    "DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "is_loopback", "listen_on", "serve_forever",
-    "start_service", "startup_line",
+    "DEFAULT_HOST", "DEFAULT_PORT", "RunningService", "guess_line", "is_loopback", "listen_on",
+    "serve_forever", "start_service", "startup_line",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -66,17 +66,25 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def guess_line(predictor: Predictor, choices: str) -> str:
+    """What was guessed of a model served without a serving card, and the two ways to correct it
+    (``--input`` with ``choices``, or a card); "" when a card (or ``--input``) said."""
+    guess = predictor.guess
+    if guess is None:
+        return ""
+    return (
+        f"no serving card: {'guessed' if not guess.sure else 'taken for'} a {guess.kind} model because "
+        f"{guess.why}; classes are output indices. Otherwise: --input {choices}, or save "
+        "the model with dlkit.deploy.save_with_card(model, path, classes)"
+    )
+
+
 def startup_line(predictor: Predictor, host: str, port: int) -> str:
     """What ``dlkit serve`` prints first: the model, the address, and who can reach it."""
     card = predictor.card
     shown = "localhost" if is_loopback(host) else host
     line = f"dlkit serve: {card.name} ({card.format}, {card.quantization}) on http://{shown}:{port}/"
-    guess = predictor.guess
-    guessed = "" if guess is None else (
-        f"\n  no serving card: {'guessed' if not guess.sure else 'taken for'} a {guess.kind} model because "
-        f"{guess.why}; classes are output indices. Otherwise: --input digit|photo|values, or save "
-        "the model with dlkit.deploy.save_with_card(model, path, classes)"
-    )
+    guessed = "" if predictor.guess is None else "\n  " + guess_line(predictor, "digit|photo|values")
     if is_loopback(host):
         return line + " (only this computer can reach it; --host 0.0.0.0 opens it to your network)" + guessed
     return line + guessed + (

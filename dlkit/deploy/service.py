@@ -137,6 +137,9 @@ async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, 
             values = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise BadRequest(400, "the body is not valid JSON") from None
+        except RecursionError:  # e.g. 100 000 nested brackets: Python's parser gives up
+            raise BadRequest(400, "the JSON nests too deep: send an array shaped like the model's input") \
+                from None
         inputs, batched = array_to_inputs(values, card)
         return inputs, batched, []
     if content_type.startswith("image/"):

@@ -86,6 +86,33 @@ def test_students_are_named_by_canvas_moodle_and_folder_rules(tmp_path):
     assert not found["carol"].is_notebook
 
 
+def zip_of(path: Path, members: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zipped:
+        for name, text in members.items():
+            zipped.writestr(name, text)
+    return path
+
+
+def test_a_students_own_zip_is_theirs_and_its_notebook_is_graded(tmp_path):
+    right = json.dumps(notebook(SETUP))
+    zip_of(tmp_path / "plain" / "dave" / "handin.zip", {"handin/lab00.ipynb": right, "handin/data.csv": "1"})
+    zip_of(tmp_path / "plain" / "erin.zip", {"lab00.ipynb": right, "__MACOSX/._lab00.ipynb": "junk"})
+    zip_of(tmp_path / "plain" / "fay.zip", {"notes.txt": "I forgot the notebook"})
+    (tmp_path / "plain" / "gus.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    zip_of(tmp_path / "canvas" / "smithjane_4242_99381_lab00.zip", {"lab00.ipynb": right})
+    found = {
+        submission.student: submission
+        for folder in ("canvas", "plain")
+        for submission in find_submissions(tmp_path / folder)
+    }
+    assert found["dave"].path == "dave/handin.zip/handin/lab00.ipynb" and found["dave"].is_notebook
+    assert found["erin"].path == "erin.zip/lab00.ipynb" and found["erin"].data == right.encode()
+    assert found["smithjane"].path == "smithjane_4242_99381_lab00.zip/lab00.ipynb"
+    assert not found["fay"].is_notebook and not found["gus"].is_notebook  # each gets a no-notebook row
+    assert set(found) == {"dave", "erin", "fay", "gus", "smithjane"}
+
+
 def test_the_newest_of_two_files_counts_and_the_other_is_listed(tmp_path):
     sandbox_or_skip()
     older = write(tmp_path / "in" / "dana" / "first try.ipynb", notebook(SETUP, WRONG_CONVOLUTION))

@@ -136,6 +136,8 @@ def graded(tmp_path_factory):
             RIGHT_CONVOLUTION,
             RIGHT_POOLING,
         ),
+        "no_code": {"nbformat": 4, "nbformat_minor": 5, "metadata": {},  # every cell markdown
+                    "cells": [{"cell_type": "markdown", "metadata": {}, "source": "I ran out of time."}]},
         "version_3": version_3(*both),
         "newer_minor": notebook(*both, nbformat_minor=99),
         "colab": colab(*both),
@@ -222,6 +224,13 @@ def test_a_deleted_or_renamed_exercise_scores_zero_saying_what_is_missing(graded
     row = graded["rows"][student]
     assert points(row) == {"conv2d_valid": 0, "max_pool": 1}
     assert f"`{name}` is not defined" in message(row, "conv2d_valid")
+
+
+def test_a_notebook_without_code_scores_zero_saying_each_answer_is_missing(graded):
+    row = graded["rows"]["no_code"]
+    assert (row.status, row.total) == ("ok", 0)
+    assert "`my_conv2d_valid` is not defined" in message(row, "conv2d_valid")
+    assert "`my_max_pool` is not defined" in message(row, "max_pool")
 
 
 def test_a_cell_that_raises_leaves_the_later_exercises_scored(graded):

@@ -236,7 +236,12 @@ def _run_and_score(
     from jupyter_client.manager import AsyncKernelManager
 
     spec_root = write_kernel_spec(run, task, sandbox)
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    # One cell more than the student's: the place nbclient stores the grader's own cells (reading
+    # answers out), which a notebook with no code at all would otherwise not have.
+    exchange_index = len(sources)
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in [*sources, ""]]
+    )
     manager = AsyncKernelManager(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)], ensure_native_kernel=False),
@@ -286,7 +291,7 @@ def _run_and_score(
         watchdog = Watchdog(manager.provisioner.process.pid, run, task.limits, started)
         watchdog.start()
         exchange = KernelExchange(
-            lambda code, timeout: execute(code, timeout, 0),
+            lambda code, timeout: execute(code, timeout, exchange_index),
             run / "work" / ".dlkit-exchange",
             task.limits.cell_seconds,
         )

@@ -17,13 +17,21 @@ Two students whose names match but whose platform ids differ are told apart by t
 student handed in several notebooks, the newest (modification time, then name) counts; the
 others are listed as ``superseded``. Hidden files, ``__MACOSX`` and ``.ipynb_checkpoints`` are
 skipped. A Canvas or Moodle student who handed in files but no notebook gets a ``no-notebook`` row.
+
+A student who handed in a ``.zip`` (``alice/lab00.zip``, or Canvas's ``smithjane_4242_99381_lab00.zip``)
+is named by the zip's own path, by the rules above, and the notebooks inside it are theirs
+(``alice/lab00.zip/lab00.ipynb``), each with the time it was saved. Only that one level is read,
+in memory, never extracted; a zip that is not one, or a notebook in it over
+``MAX_NOTEBOOK_BYTES`` unpacked, is passed over (the student then has a ``no-notebook`` row).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -35,6 +43,7 @@ __all__ = ["Submission", "find_submissions", "student_of"]
 CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:late_)?(?P<id>\d+)_\d+_.+$", re.IGNORECASE)
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_", re.IGNORECASE)
 SKIPPED_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
+MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024  # unpacked, inside a student's zip: a notebook, not a zip bomb
 
 
 @dataclass
@@ -68,7 +77,10 @@ def student_of(path: PurePosixPath) -> tuple[str, str]:
     return path.stem, ""
 
 
-def _entries(submissions: Path) -> list[tuple[PurePosixPath, float, callable]]:
+Entry = tuple[PurePosixPath, PurePosixPath, float, Callable[[], bytes]]  # path, owner, modified, read
+
+
+def _files(submissions: Path) -> list[tuple[PurePosixPath, float, Callable[[], bytes]]]:
     """(path inside, modification time, read) for every file of a folder or a zip."""
     if submissions.is_file() and zipfile.is_zipfile(submissions):
         archive = zipfile.ZipFile(submissions)
@@ -82,16 +94,42 @@ def _entries(submissions: Path) -> list[tuple[PurePosixPath, float, callable]]:
             for path in sorted(submissions.rglob("*")) if path.is_file() and not path.is_symlink()]
 
 
+def _notebooks_in_zip(path: PurePosixPath, read: Callable[[], bytes]) -> list[Entry]:
+    """The notebooks inside a student's own zip, owned by the zip's path; [] when it holds none
+    or is not a zip."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(read()))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    return [(path / info.filename, path, datetime(*info.date_time).timestamp(),
+             lambda info=info: archive.read(info))
+            for info in members
+            if not info.is_dir() and info.filename.lower().endswith(".ipynb")
+            and info.file_size <= MAX_NOTEBOOK_BYTES]
+
+
+def _entries(submissions: Path) -> list[Entry]:
+    """(path, the path that names its student, modification time, read) for every file handed in,
+    a student's own zip opened into the notebooks it holds."""
+    entries: list[Entry] = []
+    for path, modified, read in _files(submissions):
+        inside = _notebooks_in_zip(path, read) if path.suffix.lower() == ".zip" else []
+        entries += inside or [(path, path, modified, read)]
+    return entries
+
+
 def find_submissions(submissions: Path) -> list[Submission]:
     """Each student's newest notebook under ``submissions`` (a folder or a .zip), sorted by student;
     raises DlkitError when there is none at all."""
-    by_student: dict[tuple[str, str], list[tuple[PurePosixPath, float, callable]]] = {}
-    for path, modified, read in _entries(Path(submissions)):
+    by_student: dict[tuple[str, str], list[tuple[PurePosixPath, float, Callable[[], bytes]]]] = {}
+    for path, owner, modified, read in _entries(Path(submissions)):
         if any(part.startswith(".") or part in SKIPPED_PARTS for part in path.parts):
             continue
-        name, platform_id = student_of(path)
-        platform = bool(platform_id) or len(path.parts) > 1
-        if path.suffix.lower() == ".ipynb" or platform:
+        name, platform_id = student_of(owner)
+        # a file in a student's folder, a platform's file or a zip was handed in: the student gets a row
+        handed_in = bool(platform_id) or len(owner.parts) > 1 or owner.suffix.lower() == ".zip"
+        if path.suffix.lower() == ".ipynb" or handed_in:
             by_student.setdefault((name, platform_id), []).append((path, modified, read))
     names = {}
     for name, platform_id in by_student:

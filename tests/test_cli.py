@@ -108,3 +108,18 @@ def test_classroom_export_writes_label_folders_once_and_refuses_a_folder_with_fi
     assert main(["classroom", "export", str(tmp_path / "session")]) == 1  # no --out
     assert main(["classroom", "export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 1
     assert "not a classroom session" in capsys.readouterr().err
+
+
+def test_a_table_cell_of_several_lines_keeps_them_one_under_another():
+    from dlkit.instructor.tables import format_table
+
+    table = format_table(["lab", "key metric", "seconds"],
+                         [["00", "Deck numbers reproduced: 14/14", "9.2"],
+                          ["06", "Test accuracy: 0.7480\nTest mean squared error (LSTM): 0.0327", "29.3"]])
+    assert table.splitlines() == [
+        "lab  key metric                              seconds",
+        "---  --------------------------------------  -------",
+        "00   Deck numbers reproduced: 14/14          9.2",
+        "06   Test accuracy: 0.7480                   29.3",
+        "     Test mean squared error (LSTM): 0.0327",
+    ]

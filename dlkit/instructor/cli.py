@@ -150,8 +150,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results = run_demo(out, labs, profile=args.profile, online=args.online, jobs=jobs)
     wall_seconds = time.perf_counter() - started
-    rows = [[r.name, r.status, r.key_metric + (" (quick run: see below)" if r.lesson_note else ""),
-             f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)] for r in results]
+
+    def printed(result) -> str:  # one result a line: a lab that prints seven stays readable
+        lines = [f"{name}: {value}" for name, value in result.headlines.items()] or ["-"]
+        if result.lesson_note:  # marked beside the figures it is about
+            lines[-1] += " (quick run: see below)"
+        return "\n".join(lines)
+
+    rows = [[r.name, r.status, printed(r), f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)]
+            for r in results]
     print()
     print(format_table(["lab", "status", "key metric", "seconds", "peak memory"], rows))
     notes = [f"  {r.name}: {r.lesson_note}" for r in results if r.lesson_note]

@@ -71,6 +71,7 @@ def test_the_measurement_tables_are_rendered_from_their_data_files():
     hand edit of the page, or a data file updated without rendering, fails here."""
     import json
 
+    import classroom
     import degradation
     import grading
     from rendered_block import read_block
@@ -80,7 +81,7 @@ def test_the_measurement_tables_are_rendered_from_their_data_files():
 
     costs = sorted(read_lab_costs(), key=lambda cost: cost.lab)
     assert read_block(labs.DOCS, labs.BEGIN, labs.END) == labs.figures_table(costs)
-    for module in (grading, degradation):
+    for module in (grading, degradation, classroom):
         results = json.loads(module.RESULTS.read_text(encoding="utf-8"))
         expected = module.figures_table(results)
         assert read_block(module.DOCS, module.BEGIN, module.END) == expected, module.__name__

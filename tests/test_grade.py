@@ -128,6 +128,20 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path
     assert [row["conv2d_valid"] for row in table] == ["1"] * 4
 
 
+def test_every_student_gets_a_feedback_page_of_their_own_on_every_os(tmp_path):
+    from dlkit.instructor.grading.feedback import feedback_file_name
+
+    students = ["bob", "a/b", "a_b", "CON", "con", "nul", "x" * 100, "x" * 100 + "y", "../../etc/passwd",
+                "Ana María Ruiz"]
+    names = [feedback_file_name(student) for student in students]
+    assert len(set(names)) == len(students)  # none writes over another
+    assert names[0] == "bob.html" and names[-1] == "Ana María Ruiz.html"
+    for name in names:
+        assert (tmp_path / name).parent == tmp_path and len(name) <= 90
+        assert name.split(".")[0].upper() not in {"CON", "NUL"}  # Windows' device names
+        (tmp_path / name).write_text("page")  # a name this file system takes
+
+
 def test_the_newest_of_two_files_counts_and_the_other_is_listed(tmp_path):
     sandbox_or_skip()
     older = write(tmp_path / "in" / "dana" / "first try.ipynb", notebook(SETUP, WRONG_CONVOLUTION))

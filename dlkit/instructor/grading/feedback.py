@@ -38,12 +38,17 @@ exercise was checked on what your code computed in that run.</small></p>
 """
 
 
+# names Windows keeps for devices, whatever the extension: a student named "con" gets a hash too
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL",
+                    *(f"{port}{number}" for port in ("COM", "LPT") for number in range(1, 10))}
+
+
 def feedback_file_name(student: str) -> str:
     """A file name for ``student`` that stays inside the feedback folder on every OS."""
-    safe = re.sub(r"[^\w .-]", "_", student).strip(" .") or "student"
-    if safe != student:  # two names made alike by the replacement stay apart
+    safe = re.sub(r"[^\w .-]", "_", student).strip(" .")[:72] or "student"
+    if safe != student or safe.upper() in WINDOWS_RESERVED:  # names made alike (or cut) stay apart
         safe += "-" + hashlib.sha256(student.encode()).hexdigest()[:6]
-    return f"{safe[:80]}.html"
+    return f"{safe}.html"
 
 
 def write_feedback(folder: Path, result: GradeResult, lab: str) -> Path:

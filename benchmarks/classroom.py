@@ -48,8 +48,8 @@ END = "<!-- end of classroom -->"
 def spread(values: list[float], unit: str = "") -> str:
     """``low–high`` of the runs' figures (one figure where they agree)."""
     low, high = min(values), max(values)
-    shown = (f"{low:g}" if low == high else f"{low:g}–{high:g}") + unit
-    return shown
+    form = "{:d}" if all(isinstance(value, int) for value in values) else "{:.1f}"
+    return (form.format(low) if low == high else f"{form.format(low)}–{form.format(high)}") + unit
 
 
 def figures_table(results: dict) -> str:

@@ -6,7 +6,12 @@ real kernel in about a second."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
+
+LAB_00 = Path(__file__).resolve().parents[1] / "labs" / "00_foundations.ipynb"
 
 SETUP = "import numpy as np\nfrom dlkit.course import check"
 
@@ -82,3 +87,16 @@ def write(path: Path, content: dict | str | bytes) -> Path:
     else:
         path.write_bytes(content)
     return path
+
+
+def sandbox_or_skip() -> None:
+    """Skip (saying why) where bubblewrap cannot confine a kernel; fail instead under
+    ``DLKIT_REQUIRE_SANDBOX=1`` (CI, where it is installed)."""
+    from dlkit.instructor.grading.sandbox import bubblewrap_problem
+
+    problem = bubblewrap_problem()
+    if problem:
+        if os.environ.get("DLKIT_REQUIRE_SANDBOX") == "1":
+            pytest.fail(f"DLKIT_REQUIRE_SANDBOX=1 but {problem}")
+        pytest.skip(f"the grader's sandbox cannot run here: {problem}")
+

@@ -19,15 +19,16 @@ import pytest
 from dlkit.course import check
 from dlkit.instructor.grading import GradeOptions, Limits, find_submissions, grade_class
 from dlkit.instructor.grading.exercises import lab_exercises
-from tests.grading_notebooks import (
+from grading_notebooks import (  # tests/ is on pytest's pythonpath
+    LAB_00,
     RIGHT_CONVOLUTION,
     RIGHT_POOLING,
     SETUP,
     WRONG_CONVOLUTION,
     notebook,
+    sandbox_or_skip,
     write,
 )
-from tests.test_grade_hostile import LAB_00, sandbox_or_skip
 
 pytestmark = pytest.mark.notebooks  # every test here runs students' notebooks in real kernels
 

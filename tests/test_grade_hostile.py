@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import http.server
-import os
 import sqlite3
 import threading
 import uuid
@@ -16,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from dlkit.instructor.grading import GradeOptions, Limits, grade_class
-from dlkit.instructor.grading.sandbox import bubblewrap_problem
-from tests.grading_notebooks import (
+from grading_notebooks import (  # tests/ is on pytest's pythonpath
+    LAB_00,
     RIGHT_CONVOLUTION,
     RIGHT_POOLING,
     SETUP,
@@ -25,22 +24,14 @@ from tests.grading_notebooks import (
     WRONG_CONVOLUTION,
     colab,
     notebook,
+    sandbox_or_skip,
     version_3,
     write,
 )
 
 pytestmark = pytest.mark.notebooks  # every test here runs students' notebooks in real kernels
 
-LAB_00 = Path(__file__).resolve().parents[1] / "labs" / "00_foundations.ipynb"
 ESCAPE_MARK = f"dlkit-grade-escape-{uuid.uuid4().hex}"
-
-
-def sandbox_or_skip() -> None:
-    problem = bubblewrap_problem()
-    if problem:
-        if os.environ.get("DLKIT_REQUIRE_SANDBOX") == "1":
-            pytest.fail(f"DLKIT_REQUIRE_SANDBOX=1 but {problem}")
-        pytest.skip(f"the grader's sandbox cannot run here: {problem}")
 
 
 class CountingHandler(http.server.BaseHTTPRequestHandler):

@@ -151,11 +151,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     results = run_demo(out, labs, profile=args.profile, online=args.online, jobs=jobs)
     wall_seconds = time.perf_counter() - started
 
-    def printed(result) -> str:  # one result a line: a lab that prints seven stays readable
-        lines = [f"{name}: {value}" for name, value in result.headlines.items()] or ["-"]
-        if result.lesson_note:  # marked beside the figures it is about
-            lines[-1] += " (quick run: see below)"
-        return "\n".join(lines)
+    def printed(result) -> str:  # one result a line, the quick-run mark beside the last
+        return "\n".join(result.headline_lines) + (" (quick run: see below)" if result.lesson_note else "")
 
     rows = [[r.name, r.status, printed(r), f"{r.seconds:.1f}", format_bytes(r.peak_memory_bytes)]
             for r in results]

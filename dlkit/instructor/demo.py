@@ -40,8 +40,13 @@ class LabResult:
     lesson_note: str = ""  # where a quick run is too short for the lab's lesson (instructor.lessons)
 
     @property
+    def headline_lines(self) -> list[str]:
+        """Each result the lab printed as ``name: value``; ``["-"]`` when it printed none."""
+        return [f"{name}: {value}" for name, value in self.headlines.items()] or ["-"]
+
+    @property
     def key_metric(self) -> str:
-        return "; ".join(f"{k}: {v}" for k, v in self.headlines.items()) or "-"
+        return "; ".join(self.headline_lines)
 
 
 LABS_VARIABLE = "DLKIT_LABS_DIR"

@@ -64,12 +64,15 @@ def lab_model_and_data(lab: str):
     if lab == "03":
         build = run_lab_cell("03_pony_classifier.ipynb", "def build_convnet", class_names=CLASS_NAMES)
         model, images = build["build_convnet"](dropout=0.5), 256
-    else:
-        base = keras.applications.VGG16(weights=None, include_top=False, input_shape=(150, 150, 3))
+    else:  # lab 04's section 4: EfficientNet-Lite0's frozen base inside the model, a head on top
+        from dlkit.pretrained import load_base
+
+        base = load_base("efficientnet_lite0", include_top=False, input_shape=(150, 150, 3), verbose=False)
         base.trainable = False
         head = lab04_head_definitions()["build_head"](base.output_shape[1:])
-        model, images = keras.Sequential([keras.Input((150, 150, 3)), base, head]), 128
-        model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy",
+        inputs = keras.Input((150, 150, 3))
+        model, images = keras.Model(inputs, head(base(inputs, training=False))), 128
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
     x = rng.uniform(0, 255, (images, 150, 150, 3)).astype("float32")
     y = rng.integers(0, len(CLASS_NAMES), images)

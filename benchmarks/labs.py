@@ -338,9 +338,7 @@ def record(rows: list[dict]) -> None:
     from dlkit.instructor.machine import describe_machine
 
     machine = describe_machine()
-    random_weights = os.environ.get("DLKIT_PRETRAINED_WEIGHTS", "").lower() == "random"
     described = f"{machine.processor}, {machine.cores} cores, {(machine.memory_bytes or 0) / 2**30:.0f} GiB"
-    weights_note = "random weights (DLKIT_PRETRAINED_WEIGHTS=random)" if random_weights else ""
     costs = [
         LabCost(
             lab=row["lab"],
@@ -349,7 +347,7 @@ def record(rows: list[dict]) -> None:
             cores=machine.cores,
             machine=described,
             date=time.strftime("%Y-%m-%d"),
-            note=weights_note if "vgg16" in row["full_profile_data"] else "",
+            note="",
             headlines=row["headlines"],
             first_run_seconds=row.get("first_run_seconds"),
         )

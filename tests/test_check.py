@@ -242,11 +242,25 @@ def test_overfitting_epoch_reads_the_validation_loss_not_the_training_loss():
 # Lab 04 ------------------------------------------------------------------------------------------
 
 
-def test_feature_shape_halves_five_times_rounding_down():
-    assert verdict_of(check.feature_shape, (6, 6, 512)).passed
-    assert verdict_of(check.feature_shape, [4, 4, 512], image_size=150).passed
-    assert_hint(verdict_of(check.feature_shape, (7, 7, 512)), "round down")
-    assert_hint(verdict_of(check.feature_shape, (6, 6, 256)), "filters")
+def test_feature_shape_halves_five_times_rounding_up_for_efficientnet_and_down_for_vgg16():
+    assert verdict_of(check.feature_shape, (7, 7, 1280)).passed  # 200 -> 100 -> 50 -> 25 -> 13 -> 7
+    assert verdict_of(check.feature_shape, [5, 5, 1280], image_size=150).passed
+    assert_hint(verdict_of(check.feature_shape, (6, 6, 1280)), "round up")
+    assert_hint(verdict_of(check.feature_shape, (7, 7, 512)), "feature maps")
+    assert verdict_of(check.feature_shape, (6, 6, 512), network="vgg16").passed
+    assert verdict_of(check.feature_shape, [4, 4, 512], image_size=150, network="vgg16").passed
+    assert_hint(verdict_of(check.feature_shape, (7, 7, 512), network="vgg16"), "round down")
+    assert_hint(verdict_of(check.feature_shape, (6, 6, 256), network="vgg16"), "feature maps")
+    assert_hint(verdict_of(check.feature_shape, (6, 6, 512), network="resnet50"), "vgg16")
+
+
+def test_the_feature_shapes_the_checker_expects_are_what_the_networks_give():
+    from dlkit.pretrained import load_base
+
+    for network, expected in (("efficientnet_lite0", (7, 7, 1280)), ("vgg16", (6, 6, 512))):
+        base = load_base(network, include_top=False, input_shape=(200, 200, 3), weights=None, verbose=False)
+        assert tuple(base.output_shape[1:]) == expected
+        assert verdict_of(check.feature_shape, expected, network=network).passed
 
 
 @pytest.fixture(scope="module")
@@ -257,26 +271,54 @@ def vgg16_model():
     return model, conv_base
 
 
-def unfreeze(model, conv_base, prefixes, rate=1e-5, base_trainable=True):
+@pytest.fixture(scope="module")
+def efficientnet_model():
+    from dlkit.pretrained import load_base
+
+    conv_base = load_base("efficientnet_lite0", include_top=False, input_shape=(32, 32, 3), weights=None,
+                          verbose=False)
+    model = keras.Sequential([keras.Input((32, 32, 3)), conv_base, keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(6, activation="softmax")])
+    return model, conv_base
+
+
+def unfreeze(model, conv_base, prefixes, rate=1e-5, base_trainable=True, normalisation=False):
     conv_base.trainable = base_trainable
     if base_trainable:
         for layer in conv_base.layers:
-            layer.trainable = layer.name.startswith(prefixes)
+            is_normalisation = isinstance(layer, keras.layers.BatchNormalization)
+            layer.trainable = layer.name.startswith(prefixes) and (normalisation or not is_normalisation)
     model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy")
 
 
-def test_fine_tune_block4_wants_blocks_4_and_5_open_the_rest_frozen_and_a_low_rate(vgg16_model):
+def test_fine_tune_deeper_on_vgg16_wants_blocks_4_and_5_open_the_rest_frozen_and_a_low_rate(vgg16_model):
     model, conv_base = vgg16_model
     unfreeze(model, conv_base, ("block4", "block5"))
-    assert verdict_of(check.fine_tune_block4, model, conv_base).passed
+    assert verdict_of(check.fine_tune_deeper, model, conv_base).passed
     unfreeze(model, conv_base, ("block5",))
-    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "block4_conv1", "still frozen")
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "block4_conv1", "still frozen")
     unfreeze(model, conv_base, ("block3", "block4", "block5"))
-    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "block3")
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "block3")
     unfreeze(model, conv_base, ("block4", "block5"), rate=1e-3)
-    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "learning rate")
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "learning rate")
     unfreeze(model, conv_base, (), base_trainable=False)
-    assert_hint(verdict_of(check.fine_tune_block4, model, conv_base), "conv_base.trainable = True")
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "conv_base.trainable = True")
+
+
+def test_fine_tune_deeper_on_efficientnet_opens_block6_block7_and_top_but_not_batch_normalisation(
+    efficientnet_model,
+):
+    model, conv_base = efficientnet_model
+    unfreeze(model, conv_base, ("block6", "block7", "top"))
+    assert verdict_of(check.fine_tune_deeper, model, conv_base).passed
+    unfreeze(model, conv_base, ("block7", "top"))
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "block6a_expand_conv", "still frozen")
+    unfreeze(model, conv_base, ("block6", "block7", "top"), normalisation=True)
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "BatchNormalization")
+    unfreeze(model, conv_base, ("block5", "block6", "block7", "top"))
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "block5")
+    unfreeze(model, conv_base, ("block6", "block7", "top"), rate=1e-3)
+    assert_hint(verdict_of(check.fine_tune_deeper, model, conv_base), "learning rate")
 
 
 # Lab 06 ------------------------------------------------------------------------------------------

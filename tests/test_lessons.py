@@ -54,12 +54,6 @@ def test_a_lab_never_measured_in_the_full_profile_says_how_to_measure_it(tmp_pat
     assert note.endswith("not measured in the full profile yet (`python benchmarks/labs.py 07`)")
 
 
-def test_a_full_profile_made_with_random_weights_is_not_passed_off_as_the_lesson(tmp_path):
-    cost = measured("04_vgg16", note="random weights (DLKIT_PRETRAINED_WEIGHTS=random)")
-    note = lesson_note(lab(tmp_path, "04_vgg16", False), "quick", [cost])
-    assert "with random weights, which cannot show it either" in note and "dlkit fetch vgg16" in note
-
-
 @pytest.mark.notebooks
 def test_the_demo_table_marks_the_figure_and_prints_the_note_below(tmp_path, capsys):
     labs = tmp_path / "labs"

@@ -122,10 +122,6 @@ def page_header(lab: Path, profile: str, metadata: dict) -> str:
     if profile == "quick":
         lines[0] += " (a few thousand examples, a few epochs: the figures show the code runs, not the lesson)"
     lines[0] += ".*"
-    if lab.stem.startswith("04_"):
-        lines.append("*VGG16's ImageNet weights are not available to the machine that built this site: "
-                     "lab 04 ran with **random weights**, and every figure it prints says "
-                     "\"(random weights)\". It shows the code runs, not what transfer learning achieves.*")
     if facts.get("lesson"):
         lines.append(f"*What it asserts in the full profile: {facts['lesson']}.*")
     return "\n\n".join(lines)

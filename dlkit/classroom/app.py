@@ -82,6 +82,17 @@ def _png(pixels: np.ndarray, input_shape: tuple[int, ...]) -> bytes:
     return buffer.getvalue()
 
 
+def what_is_kept(card) -> str:
+    """What the student page says is kept of what a student sends, for how long and who sees it."""
+    height, width = card.input_shape[:2] if len(card.input_shape) > 1 else (28, 28)
+    kind = "drawing" if card.input_kind == "digit" else "photo"
+    picture = f"the {kind} as the model saw it ({width}x{height} pixels)"
+    return (f"What is kept: {picture}, the class you chose, the model's answer and an anonymous code for "
+            "your device (never your name or address). It is kept in a folder on the instructor's computer, "
+            "not on the internet, until the instructor deletes the session. The projector shows the newest "
+            "pictures to the class; the instructor can hide any of them.")
+
+
 def _top(probabilities: np.ndarray, classes: tuple[str, ...], k: int) -> list[dict]:
     order = np.argsort(-probabilities, kind="stable")[:k]
     return [{"label": classes[i] if i < len(classes) else str(i),
@@ -201,7 +212,8 @@ def create_classroom_app(
     async def class_info(request: Request) -> JSONResponse:
         require_code(request)
         return JSONResponse({"model": card.name, "classes": list(classes), "input_kind": card.input_kind,
-                             "max_upload_bytes": max_upload_bytes, "rate_limit": rate_limit.describe()})
+                             "max_upload_bytes": max_upload_bytes, "rate_limit": rate_limit.describe(),
+                             "kept": what_is_kept(card)})
 
     @app.post("/api/drawings")
     async def send_drawing(request: Request) -> JSONResponse:

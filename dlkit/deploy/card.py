@@ -44,9 +44,12 @@ class ServingCard:
         input_kind: a key of ``INPUT_KINDS``: how an uploaded picture is prepared.
         pixel_scale: what a white pixel is worth in the model's input: 1.0 when the lab divided
             by 255 before the model, 255.0 when the model rescales itself (a ``Rescaling`` layer).
-        preprocessing: a ``keras.applications`` network ("vgg16") whose ``preprocess_input`` a
-            picture goes through after scaling, for a model that starts with that network;
-            empty for none.
+        preprocessing: a pretrained network ("efficientnet_lite0", "vgg16") whose
+            ``dlkit.pretrained.preprocess_input`` a picture goes through after scaling, for a model
+            that starts with that network; empty for none.
+        central_fraction: below 1, a photo keeps only that central part of its short side, cropped
+            to the input's shape, before it is resized (0.875: how ImageNet classifiers are
+            evaluated); 1 resizes the whole picture to the input, as the labs' folder loader does.
         format: the file's format ("keras", "tf_saved_model", "litert", "onnx"), and
         quantization: its number format ("float32", "float16", "dynamic int8", "int8");
         test_accuracy: measured on the lab's test set when it was exported, if it was.
@@ -62,6 +65,7 @@ class ServingCard:
     test_accuracy: float | None = None
     notes: tuple[str, ...] = field(default=())
     preprocessing: str = ""
+    central_fraction: float = 1.0
 
     def __post_init__(self) -> None:
         if self.input_kind not in INPUT_KINDS:

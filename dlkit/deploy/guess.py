@@ -7,8 +7,9 @@ none of it down:
   ``(28, 28, 1)`` (lab 02's ConvNet) or ``(784,)`` (a flattened digit), scaled to 0-1 as the labs
   divide by 255;
 - **photos**: colour pictures ``(height, width, 3)`` (labs 03, 04, 07), usually with a
-  ``Rescaling(1 / 255)`` layer first, so they take 0-255; lab 04's network starts with VGG16,
-  which takes pictures through ``keras.applications.vgg16.preprocess_input``;
+  ``Rescaling(1 / 255)`` layer first, so they take 0-255; lab 04's network starts with a
+  pretrained base (EfficientNet-Lite0, or the deck's VGG16), which takes pictures through its own
+  ``dlkit.pretrained.preprocess_input``;
 - **values**: anything else (a JSON array).
 
 A grey 28x28 input is taken for a digit: it might be another grey picture, so the guess is said
@@ -25,8 +26,8 @@ __all__ = ["DIGIT_SHAPES", "InputGuess", "digit_grid", "guess_input", "keras_pix
 DIGIT_SHAPES = {(28, 28), (28, 28, 1), (784,)}
 # Networks whose keras.applications preprocess_input a served picture goes through when a model
 # starts with one of them: the name Keras gives the model -> dlkit.pretrained's name for it.
-PREPROCESSED_BASES = {"vgg16": "vgg16", "vgg19": "vgg19", "resnet50": "resnet50",
-                      "inception_v3": "inceptionv3", "xception": "xception"}
+PREPROCESSED_BASES = {"efficientnet_lite0": "efficientnet_lite0", "vgg16": "vgg16", "vgg19": "vgg19",
+                      "resnet50": "resnet50", "inception_v3": "inceptionv3", "xception": "xception"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _layers_in_order(model) -> list:
 def keras_pixel_preparation(model) -> tuple[float, str]:
     """(pixel scale, preprocessing) a Keras model expects of a picture: 255.0 where it rescales
     itself before its first layer with weights (a ``Rescaling`` layer), or starts with a
-    keras.applications network (then its name, for that network's ``preprocess_input``);
+    pretrained network dlkit knows (then its name, for that network's ``preprocess_input``);
     1.0 and no preprocessing otherwise (the labs divide by 255 before the model)."""
     import keras
 

@@ -7,7 +7,9 @@ takes, then prepared as the model's serving card says:
   photo of a written digit is inverted), cropped to its ink, scaled into a 20x20 box and centred
   on its centre of mass in 28x28 — what MNIST's makers did, and what makes a digit drawn anywhere
   on the page's canvas readable;
-- a *photo* is resized to the model's input, as the labs' folder loader resizes it.
+- a *photo* is resized to the model's input, as the labs' folder loader resizes it; for a
+  pretrained ImageNet classifier (a card with ``central_fraction`` 0.875) its centre is cropped to
+  the input's shape first, as ImageNet's test pictures were, and resized bicubically.
 
 A JSON array is taken as it is: one input shaped like the model's input, or a batch of them.
 """
@@ -19,7 +21,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from dlkit.data.images import UnreadableImage, read_image_bytes
+from dlkit.data.images import UnreadableImage, central_crop, read_image_bytes
 from dlkit.deploy.card import ServingCard
 from dlkit.deploy.guess import digit_grid
 
@@ -72,8 +74,15 @@ def prepare_picture(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarr
         changes += digit_changes
         return grey.reshape(card.input_shape), changes  # (28, 28), (28, 28, 1) or (784,)
     height, width = card.input_shape[:2]
-    image = Image.fromarray(picture.pixels)
-    if image.size != (width, height):
+    pixels = picture.pixels
+    if card.central_fraction < 1:
+        pixels = central_crop(pixels, card.central_fraction, aspect=width / height)
+        changes.append(f"central {card.central_fraction:.1%} cropped ({pixels.shape[1]}x{pixels.shape[0]})")
+    image = Image.fromarray(pixels)
+    if card.central_fraction < 1 and image.size != (width, height):
+        changes.append(f"resized from {image.width}x{image.height} to {width}x{height}")
+        image = image.resize((width, height), Image.Resampling.BICUBIC)
+    elif image.size != (width, height):
         changes.append(f"resized from {image.width}x{image.height} to {width}x{height}")
         image = image.resize((width, height), Image.Resampling.BILINEAR)
     if card.input_shape[-1] == 1:
@@ -83,13 +92,13 @@ def prepare_picture(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarr
 
 def scale_for_model(pixels: np.ndarray, card: ServingCard, changes: list[str] | None = None) -> np.ndarray:
     """A batch of one float32 input from ``prepare_picture``'s pixels: scaled as the card says
-    (``pixel_scale``, and a keras.applications base's preprocessing, noted in ``changes``)."""
+    (``pixel_scale``, and a pretrained base's preprocessing, noted in ``changes``)."""
     scaled = pixels.astype(np.float32) * (card.pixel_scale / 255.0)
-    if card.preprocessing:  # e.g. lab 04's network, which starts with VGG16
+    if card.preprocessing:  # e.g. lab 04's network, which starts with EfficientNet-Lite0 or VGG16
         from dlkit.pretrained import preprocess_input
 
         if changes is not None:
-            changes.append(f"{card.preprocessing} preprocessing (keras.applications)")
+            changes.append(f"scaled as {card.preprocessing} was trained")
         return np.asarray(preprocess_input(card.preprocessing, scaled[np.newaxis].copy()))
     return scaled[np.newaxis]
 

@@ -1,7 +1,9 @@
 """Load any file ``export_model`` writes and run it in the runtime it really runs on: Keras for
 ``.keras`` (in safe mode), TensorFlow for a SavedModel, LiteRT (``ai-edge-litert``) for
 ``.tflite`` and ONNX Runtime for ``.onnx``. Each gives the same small interface, so the lab's
-table and ``dlkit serve`` treat every format alike.
+table and ``dlkit serve`` treat every format alike. A pretrained network's name
+(``efficientnet_lite0``) serves that ImageNet classifier as it is: deck 003's "use pre-trained
+models for classification" demo.
 
 Example:
     >>> predictor = load_predictor("exported/mnist_convnet_int8.tflite")
@@ -24,7 +26,9 @@ from dlkit.errors import DlkitError, first_line
 
 __all__ = ["ModelLoadError", "Predictor", "load_predictor", "SUPPORTED_FILES"]
 
-SUPPORTED_FILES = "a .keras file, a SavedModel folder, a .tflite file or an .onnx file"
+SUPPORTED_FILES = ("a .keras file, a SavedModel folder, a .tflite file, an .onnx file, or a pretrained "
+                   "network's name (efficientnet_lite0)")
+IMAGENET_CENTRAL_FRACTION = 0.875  # ImageNet's test pictures: 224 of a 256-pixel short side
 
 
 class ModelLoadError(DlkitError):
@@ -197,6 +201,39 @@ class OnnxPredictor(Predictor):
         return self._session.run(None, {self._input_name: inputs})[0]
 
 
+class PretrainedPredictor(Predictor):
+    """A pretrained ImageNet network with its classifier, as it is: a photo in, its ImageNet
+    classes out (``dlkit.pretrained``: weights found and verified like every registry file)."""
+
+    format = "keras"
+
+    def __init__(self, name: str):
+        from dlkit.pretrained import BASES, imagenet_class_names, load_base
+
+        key = name.lower().replace("-", "_")
+        base = BASES[key]
+        self.model = load_base(key, include_top=True, verbose=False)
+        shape = (base.default_size, base.default_size, 3)
+        card = ServingCard(
+            f"{base.title} (ImageNet)", tuple(imagenet_class_names()), shape, "photo", pixel_scale=255.0,
+            preprocessing=key, central_fraction=IMAGENET_CENTRAL_FRACTION,
+            notes=(f"{base.title} as trained on ImageNet: its 1 000 classes, no training of ours",),
+        )
+        super().__init__(Path(key), shape, card)
+        self.predict(np.zeros((1, *shape), np.float32))  # builds the graph now, not on a student's photo
+
+    def _run(self, inputs):
+        return self.model.predict_on_batch(inputs)
+
+
+def _pretrained_name(path: Path) -> str | None:
+    """The pretrained network ``path`` names (``efficientnet_lite0``), where it is no file."""
+    from dlkit.pretrained import BASES
+
+    key = str(path).lower().replace("-", "_")
+    return key if key in BASES and not path.exists() else None
+
+
 def load_predictor(path: str | Path, input_kind: str | None = None) -> Predictor:
     """Load ``path`` in its runtime, with its serving card (or a guessed one). ``input_kind``
     ("digit", "photo" or "values", ``dlkit serve --input``) overrides how a picture is prepared.
@@ -207,8 +244,15 @@ def load_predictor(path: str | Path, input_kind: str | None = None) -> Predictor
             one line, naming the file.
     """
     path = Path(path).expanduser()
+    pretrained = _pretrained_name(path)
+    if pretrained is not None:
+        predictor = PretrainedPredictor(pretrained)
+        if input_kind is not None:
+            _override_input(predictor, input_kind)
+        return predictor
     if not path.exists():
-        raise ModelLoadError(f"{path}: no such file or folder")
+        raise ModelLoadError(f"{path}: no such file or folder (nor a pretrained network's name: "
+                             "efficientnet_lite0, vgg16)")
     card = read_card(path)
     if path.is_dir():
         if not (path / "saved_model.pb").is_file():

@@ -17,14 +17,21 @@ from dlkit.instructor.tables import format_table
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from dlkit.data.fetch import fetch
+    from dlkit.data.registry import get_entry
 
     for name in args.names:
         for located in fetch(name, source_folder=args.source):
             print(f"{name}: {located.describe()}")
+        if any(file.converted for file in get_entry(name).files):  # EfficientNet-Lite0's checkpoint
+            from dlkit.pretrained import load_base
+
+            load_base(name, include_top=True, verbose=False)  # converts it once into dlkit's cache
+            print(f"{name}: converted for Keras, in dlkit's cache")
     return 0
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
+    from dlkit.data.converted import inspect_converted
     from dlkit.data.registry import registry
     from dlkit.data.status import inspect
     from dlkit.data.verify import describe_size
@@ -33,17 +40,13 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     rows = []
     for entry in registry().values():
         for file in entry.files:
-            found = inspect(entry, file)
-            row = [
-                entry.name,
-                file.filename,
-                found.status,
-                describe_size(file),
-                entry.source,
-                entry.licence,
-            ]
-            where = f"{found.path} ({found.detail})" if found.path else found.detail
-            rows.append(row + [where] if args.verbose else row)
+            found = [(file.filename, inspect(entry, file), describe_size(file))]
+            if file.converted is not None:
+                found.append((file.converted.filename, inspect_converted(entry, file), "converted copy"))
+            for filename, status, size in found:
+                row = [entry.name, filename, status.status, size, entry.source, entry.licence]
+                where = f"{status.path} ({status.detail})" if status.path else status.detail
+                rows.append(row + [where] if args.verbose else row)
     print(format_table(headers + ["found"] if args.verbose else headers, rows))
     return 0
 
@@ -208,6 +211,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_classroom(args: argparse.Namespace) -> int:
+    if str(args.model) == "delete":  # dlkit classroom delete SESSION
+        if args.session_to_export is None:
+            raise DlkitError("usage: dlkit classroom delete SESSION")
+        from dlkit.classroom.session import delete_session
+
+        count = delete_session(args.session_to_export)
+        print(f"deleted {args.session_to_export}: the session's database and {count} pictures")
+        return 0
     if str(args.model) == "export":  # dlkit classroom export SESSION --out FOLDER
         if args.session_to_export is None or args.out is None:
             raise DlkitError("usage: dlkit classroom export SESSION --out FOLDER")
@@ -359,7 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="serve a trained or exported model: a web page and a JSON API (Ctrl+C stops it)",
-        description="Serve MODEL (.keras, SavedModel folder, .tflite or .onnx) with FastAPI and uvicorn: "
+        description="Serve MODEL (.keras, SavedModel folder, .tflite or .onnx, or a pretrained network's "
+        "name, efficientnet_lite0: a photo in, its ImageNet classes out) with FastAPI and uvicorn: "
         "GET / is a page to draw a digit or drop a picture, POST /predict answers the top classes as JSON, "
         "GET /health and GET /info. Binds to 127.0.0.1 (this computer only) unless --host says otherwise. "
         ".keras files load in Keras' safe mode.",
@@ -387,11 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
         "projector page (the newest drawings live, the class's accuracy beside the test set's, a confusion "
         "matrix, the join code and its QR code) and a session folder (SQLite and the pictures) that "
         "survives a restart. `dlkit classroom export SESSION --out FOLDER` writes the drawings as "
-        "FOLDER/<label>/<id>.png. Binds to 127.0.0.1 unless --host says otherwise.",
+        "FOLDER/<label>/<id>.png; `dlkit classroom delete SESSION` deletes a session and everything the "
+        "class sent. Binds to 127.0.0.1 unless --host says otherwise.",
     )
-    classroom.add_argument("model", type=Path, metavar="MODEL", help="the model to serve, or `export`")
+    classroom.add_argument("model", type=Path, metavar="MODEL",
+                           help="the model to serve (a file, or efficientnet_lite0 for photos), or "
+                           "`export` or `delete`")
     classroom.add_argument("session_to_export", type=Path, nargs="?", metavar="SESSION",
-                           help="with `export`: the session folder to export")
+                           help="with `export` or `delete`: the session folder")
     classroom.add_argument("--out", type=Path, metavar="FOLDER", help="with `export`: a new or empty folder")
     classroom.add_argument("--session", type=Path, default=Path("dlkit-classroom"), metavar="DIR",
                            help="the session folder, reopened if it exists (default: ./dlkit-classroom)")

@@ -104,12 +104,17 @@ def embedded_data_check() -> Check:
 
 
 def registry_checks() -> list[Check]:
+    from dlkit.data.converted import inspect_converted
+
     checks = []
     for entry in registry.registry().values():
         for file in entry.files:
-            found = inspect(entry, file)
-            where = f" at {found.path}" if found.path else ""
-            checks.append(Check(f"{entry.name}: {file.filename}", f"{found.status}{where} ({found.detail})"))
+            found = [(file.filename, inspect(entry, file))]
+            if file.converted is not None:
+                found.append((file.converted.filename, inspect_converted(entry, file)))
+            for filename, status in found:
+                where = f" at {status.path}" if status.path else ""
+                checks.append(Check(f"{entry.name}: {filename}", f"{status.status}{where} ({status.detail})"))
     return checks
 
 
@@ -120,7 +125,7 @@ def is_available(name: str) -> bool:
 
 
 # What the quick profile uses in place of a registry entry a full profile needs, when it is missing.
-QUICK_PROFILE_STANDS_IN = {"mnist": "embedded MNIST", "vgg16": "random weights"}
+QUICK_PROFILE_STANDS_IN = {"mnist": "embedded MNIST"}
 
 
 def full_profile_needs() -> dict[str, tuple[str, ...]]:

@@ -2,7 +2,7 @@
 
 A quick run exists to show that every lab runs, in minutes. Some lessons need the full profile's
 data and epochs: lab 03's quick run can show augmentation losing to the network trained from
-scratch, lab 04's and lab 07's sit near chance. Shown without a word, that teaches the lesson
+scratch, lab 07's sits near chance. Shown without a word, that teaches the lesson
 reversed. Each lab declares its lesson and whether a quick run shows it (``dlkit.course.lab_facts``);
 for those it does not, the demo's table and report print this note: the lesson, and what the full
 profile printed when ``benchmarks/labs.py`` last measured it, with the date (``lab_costs.json``).
@@ -30,8 +30,4 @@ def lesson_note(lab: Path, profile: str, costs: list[LabCost] | None = None) -> 
     if cost is None or not cost.headlines:
         return f"{note}; not measured in the full profile yet (`python benchmarks/labs.py {facts.number}`)"
     shown = "; ".join(f"{name}: {value}" for name, value in cost.headlines.items())
-    if "random weights" in cost.note:  # lab 04 measured where no ImageNet weights were
-        return (f"{note}; the full profile was last run on {cost.date} with random weights, which "
-                f"cannot show it either ({shown}): run it where the ImageNet weights are "
-                "(`dlkit fetch vgg16`)")
     return f"{note}; the full profile on {cost.date} ({cost.machine}): {shown}"

@@ -13,7 +13,7 @@ from dlkit.course.check.lab00 import conv2d_valid, max_pool
 from dlkit.course.check.lab01 import deeper_network, parameter_count
 from dlkit.course.check.lab02 import conv_output_shape, global_pooling_head
 from dlkit.course.check.lab03 import augmentation, overfitting_epoch
-from dlkit.course.check.lab04 import feature_shape, fine_tune_block4
+from dlkit.course.check.lab04 import feature_shape, fine_tune_deeper
 from dlkit.course.check.lab05 import entropy, quantize_int8
 from dlkit.course.check.lab06 import gru_parameter_count, lstm_step
 from dlkit.course.check.lab07 import batch_norm_weights, residual_block
@@ -28,7 +28,7 @@ __all__ = [
     "deeper_network",
     "entropy",
     "feature_shape",
-    "fine_tune_block4",
+    "fine_tune_deeper",
     "global_pooling_head",
     "gru_parameter_count",
     "lstm_step",

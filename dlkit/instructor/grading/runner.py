@@ -37,7 +37,7 @@ __all__ = ["Unreadable", "grade_submission", "read_submission"]
 KERNEL_NAME = "dlkit-grade"
 CELL_TIMEOUT_NAME = "CellTimeout"
 RESPONSIVE_SECONDS = 15  # after an interrupted cell, how long the kernel has to answer again
-PASSED_THROUGH = ("KERAS_BACKEND", "DLKIT_PRETRAINED_WEIGHTS", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS")
+PASSED_THROUGH = ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS")
 
 
 class Unreadable(Exception):

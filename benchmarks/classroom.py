@@ -5,7 +5,7 @@ For each model (lab 05's MNIST ConvNet as float32 and full-integer int8 LiteRT f
 epochs on dlkit's embedded subset) ``dlkit classroom`` runs in a process of its own, as an
 instructor runs it, with its default per-device rate limit. 30 students (threads in this process,
 each from its own loopback address, as each phone has its own) send 20 mouse-drawn digits
-(``dlkit.classroom.mouse_digits``, not people's) one after the other. Measured: requests answered
+(``dlkit.course.mouse_digits``, not people's) one after the other. Measured: requests answered
 and stored, p50/p95 latency, drawings/s, and the time from a student's send to the projector's
 update. A drawing is *lost* if it was answered 200 but is missing from the session's database or
 never reached the projector's feed; the goal is 0. Client and server share this machine's cores.
@@ -153,7 +153,7 @@ def listen(projector_url: str, results, ready, done) -> None:
 
 def one_student(url: str, index: int, drawings: list[tuple[bytes, str]]) -> list[tuple]:
     """Send ``drawings`` one after the other from 127.0.0.<10 + index>; (status, id, sent at, seconds)."""
-    from dlkit.classroom.standin import drawing_form
+    from dlkit.class_drawings import drawing_form
 
     parts = urlsplit(url)
     code = parts.query.split("code=")[1]
@@ -178,7 +178,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run_class(model: Path, students: int, per_student: int, scratch: Path) -> dict:
-    from dlkit.classroom.mouse_digits import mouse_drawn_digits
+    from dlkit.course.mouse_digits import mouse_drawn_digits
 
     count = students * per_student
     drawings = mouse_drawn_digits(per_class=-(-count // 10), seed=1)[:count]

@@ -111,7 +111,8 @@ def make_class(folder: Path) -> None:
 
 
 def grade(submissions: Path, out: Path, timeout: float, jobs: int = 1, dask: str | None = None) -> dict:
-    from dlkit.instructor.grading import GradeOptions, Limits, grade_class
+    from dlkit.instructor.grading.grader import grade_class
+    from dlkit.instructor.grading.options import GradeOptions, Limits
 
     options = GradeOptions(jobs=jobs, dask_address=dask, limits=Limits(cell_seconds=timeout))
     started = time.perf_counter()

@@ -19,6 +19,16 @@ measured), then again on the cache that run filled; both times are recorded.
 
 Recording also renders the table of docs/measurements.md from ``lab_costs.json``: the page's
 figures are never typed in by hand.
+
+Side by side: ``--save-as LABEL --sitting TITLE`` keeps a run's walls, floors and results in
+``benchmarks/results/side_by_side.json`` under that sitting, and ``--render`` renders every sitting
+into the measurements page, each run a column. Two trees are compared by running this script on
+each, one after the other on the same machine: ``--labs DIR`` runs another tree's labs (with
+``PYTHONPATH=<that tree>`` so its own dlkit runs them)::
+
+    PYTHONPATH=../old DLKIT_DATA_DIR=../shared/data python benchmarks/labs.py 04 --labs ../old/labs \
+        --no-record --sitting "lab 04" --save-as "before: VGG16"
+    DLKIT_DATA_DIR=../shared/data python benchmarks/labs.py 04 --no-record --sitting "lab 04" --save-as after
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ EMBEDDED = "using dlkit's embedded subset"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "measurements.md"
 BEGIN = "<!-- lab costs: written by benchmarks/labs.py from dlkit/instructor/lab_costs.json -->"
 END = "<!-- end of lab costs -->"
+SIDE_BY_SIDE = Path(__file__).resolve().parent / "results" / "side_by_side.json"
+SIDE_BEGIN = "<!-- side by side: written by benchmarks/labs.py from benchmarks/results/side_by_side.json -->"
+SIDE_END = "<!-- end of side by side -->"
 
 
 def cell_seconds(notebook) -> list[tuple[int, float, str]]:
@@ -156,7 +169,7 @@ def run_one(notebook: Path, out: Path) -> dict:
     from dlkit.instructor.demo import notebook_text, run_lab
 
     with tempfile.TemporaryDirectory() as folder:
-        result = run_lab(with_probes(notebook, Path(folder)), out)
+        result = run_lab(with_probes(notebook, Path(folder)), out)  # the settings this process was given
     executed = None if result.notebook is None else nbformat.read(result.notebook, as_version=4)
     text = "" if executed is None else notebook_text(executed)
     cells = [] if executed is None else cell_seconds(executed)
@@ -200,7 +213,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "dlkit-benchmark")
     parser.add_argument("--first-run", action="store_true",
                         help="run each lab on an empty cache first, then warm; record both times")
+    parser.add_argument("--labs", type=Path, dest="labs_folder",
+                        help="the folder of labs to run (default: this tree's)")
+    parser.add_argument("--sitting", help="with --save-as: the comparison this run belongs to")
+    parser.add_argument("--save-as", help="keep this run in benchmarks/results/side_by_side.json as LABEL")
     args = parser.parse_args()
+    if bool(args.sitting) != bool(args.save_as):
+        parser.error("--sitting and --save-as go together")
     if args.render:
         render_docs()
         return
@@ -211,10 +230,12 @@ def main() -> None:
         print(json.dumps(run_one(args.child, args.out)))
         return
 
-    from dlkit.instructor.demo import find_labs
+    from dlkit.instructor.labs import select_labs
+    from dlkit.instructor.notebook_runner import environment_for
+    from dlkit.settings import current
 
-    environment = dict(os.environ, DLKIT_PROFILE=args.profile, DLKIT_OFFLINE="1")
-    labs = [lab for lab in find_labs() if any(lab.stem.startswith(p) for p in args.labs)]
+    environment = environment_for(current().replace(profile=args.profile, offline=True))
+    labs = [lab.path for lab in select_labs(args.labs, args.labs_folder)]
     rows = []
     for lab in labs:
         if args.first_run:
@@ -256,7 +277,9 @@ def main() -> None:
         print(f"labs 00-03 together: {sum(first_four):.0f} s")
     print(f"all {len(rows)} labs: {sum(walls.values()):.0f} s ({sum(walls.values()) / 60:.1f} min)")
     print_where_the_time_goes(rows)
-    print_compute(rows, ceilings)
+    floors = print_compute(rows, ceilings)
+    if args.save_as:
+        save_run(args.sitting, args.save_as, rows, floors, ceilings, args.profile)
     if any(row["embedded_data"] for row in rows) and args.profile == "full":
         sys.exit("full MNIST was not found: set DLKIT_DATA_DIR (e.g. ../shared/data) or `dlkit fetch mnist`")
     if args.profile == "full" and not args.no_record:
@@ -315,6 +338,7 @@ def print_compute(rows: list[dict], ceilings: dict[str, float]) -> None:
             wall, floor = (sum(floors[lab][i] for lab in labs) for i in (0, 1))
             print(f"{name}: {wall:.0f} s measured; every fit at the matmul rate, the rest as measured: "
                   f"{floor:.0f} s at the least")
+    return floors
 
 
 def fit_flops(fit: dict) -> float:
@@ -379,7 +403,71 @@ def render_docs() -> None:
     from dlkit.instructor.lab_costs import read_lab_costs
 
     write_block(DOCS, BEGIN, END, figures_table(sorted(read_lab_costs(), key=lambda cost: cost.lab)))
+    if SIDE_BY_SIDE.is_file() and SIDE_BEGIN in DOCS.read_text(encoding="utf-8"):
+        write_block(DOCS, SIDE_BEGIN, SIDE_END, side_by_side_tables(json.loads(SIDE_BY_SIDE.read_text())))
     print(f"rendered the labs' costs into {DOCS.name}")
+
+
+def save_run(sitting: str, label: str, rows: list[dict], floors: dict, ceilings: dict,
+             profile: str) -> None:
+    """Keep this run's walls, floors and results under ``sitting`` in side_by_side.json (a run of
+    the same label in that sitting is replaced), then render every sitting into the docs."""
+    from dlkit.instructor.machine import describe_machine
+
+    machine = describe_machine()
+    record = json.loads(SIDE_BY_SIDE.read_text()) if SIDE_BY_SIDE.is_file() else {}
+    runs = record.setdefault(sitting, [])
+    runs[:] = [run for run in runs if run["label"] != label]
+    runs.append({
+        "label": label,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{machine.processor}, {machine.cores} cores",
+        "matmul_gflops": {name: round(value) for name, value in ceilings.items()},
+        "profile": profile,
+        "precision_setting": os.environ.get("DLKIT_CPU_PRECISION", "auto"),
+        "labs": {
+            row["lab"]: {"wall_seconds": row["wall_seconds"],
+                         "floor_seconds": round(floors[row["lab"][:2]][1], 1),
+                         "status": row["status"], "headlines": row["headlines"]}
+            for row in rows
+        },
+    })
+    SIDE_BY_SIDE.parent.mkdir(exist_ok=True)
+    SIDE_BY_SIDE.write_text(json.dumps(record, indent=1) + "\n")
+    render_docs()
+
+
+def side_by_side_tables(record: dict) -> str:
+    """Each sitting as a table: a row per lab, a column per run (wall s, floor s, their ratio)."""
+    blocks = []
+    for sitting, runs in record.items():
+        labs = sorted({lab for run in runs for lab in run["labs"]})
+        header = "| lab | " + " | ".join(run["label"] for run in runs) + " |"
+        lines = [f"**{sitting}** (wall s / floor s = ratio; the floor: every `fit` at the matmul rate, "
+                 "the rest as measured)", "", header, "|---|" + "---|" * len(runs)]
+        for lab in labs:
+            cells = []
+            for run in runs:
+                entry = run["labs"].get(lab)
+                if entry is None:
+                    cells.append("–")
+                    continue
+                wall, floor = entry["wall_seconds"], entry["floor_seconds"]
+                cells.append(f"{wall:.1f} / {floor:.1f} = {wall / floor:.1f}×")
+            lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+        if len(labs) > 1:
+            totals = [f"{sum(e['wall_seconds'] for e in run['labs'].values()):.0f} / "
+                      f"{sum(e['floor_seconds'] for e in run['labs'].values()):.0f}" for run in runs]
+            lines.append("| all | " + " | ".join(totals) + " |")
+        lines += ["", "| run | measured | machine | matmul GFLOP/s (float32, bfloat16) | precision setting |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {run['label']} | {run['date']} | {run['machine']} | {run['matmul_gflops']['float32']}, "
+                  f"{run['matmul_gflops']['bfloat16']} | {run['precision_setting']} |" for run in runs]
+        results = [f"- {run['label']}, {lab}: "
+                   + ("; ".join(f"{k}: {v}" for k, v in entry["headlines"].items()) or "-")
+                   for run in runs for lab, entry in sorted(run["labs"].items())]
+        blocks.append("\n".join(lines + ["", "What each run printed:", "", *results]))
+    return "\n\n".join(blocks)
 
 
 if __name__ == "__main__":

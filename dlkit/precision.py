@@ -29,6 +29,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
+from dlkit.settings import variable_of
+
 __all__ = [
     "MIN_SPEEDUP",
     "PRECISION_VARIABLE",
@@ -40,8 +42,7 @@ __all__ = [
     "stored_probe",
 ]
 
-PRECISION_VARIABLE = "DLKIT_CPU_PRECISION"
-CHOICES = ("auto", "measure", "float32", "bfloat16")
+PRECISION_VARIABLE = variable_of("cpu_precision")  # read by dlkit.settings; named here in messages
 MIN_SPEEDUP = 1.15  # below this the gain is within the noise of a 2-second measurement
 PROBE_FILE = "precision.json"
 MEASURE_TIMEOUT_SECONDS = 300  # a backend import and 32 small training steps; minutes means stuck
@@ -209,9 +210,9 @@ def cpu_bfloat16_pays_off(in_own_process: bool = True) -> tuple[bool, str]:
     where one is needed, runs in a process of its own (``in_own_process=False``: in this one,
     for a process that exists only to measure)."""
     global _measured_here
-    choice = os.environ.get(PRECISION_VARIABLE, "auto").strip().lower() or "auto"
-    if choice not in CHOICES:
-        raise ValueError(f"{PRECISION_VARIABLE}={choice!r} is not a choice; use one of {CHOICES}")
+    from dlkit.settings import current
+
+    choice = current().cpu_precision  # checked there: auto, measure, float32 or bfloat16
     if choice in ("float32", "bfloat16"):
         return choice == "bfloat16", f"{PRECISION_VARIABLE}={choice}"
     probe = None

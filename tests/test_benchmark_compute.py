@@ -87,7 +87,9 @@ def test_the_lab_probe_counts_what_each_fit_trained_and_validated(tmp_path):
     (tmp_path / "lab").mkdir()
     nbformat.write(lab, tmp_path / "lab" / "99_tiny.ipynb")
     probed = labs.with_probes(tmp_path / "lab" / "99_tiny.ipynb", tmp_path)
-    result = run_lab(probed, tmp_path / "out", profile="quick")
+    from dlkit.settings import current
+
+    result = run_lab(probed, tmp_path / "out", current().replace(profile="quick"))
     assert result.status == "ok", result.status
     fits = labs.fits_reported(notebook_text(nbformat.read(result.notebook, as_version=4)))
     assert [(f["model"], f["trained"], f["validated"]) for f in fits] == [("tiny", 160, 40), ("tiny", 10, 0)]

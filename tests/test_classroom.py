@@ -26,7 +26,7 @@ def digits_model(exported_digits):
 
 @pytest.fixture(scope="module")
 def drawings():
-    from dlkit.classroom.mouse_digits import mouse_drawn_digits
+    from dlkit.course.mouse_digits import mouse_drawn_digits
 
     return mouse_drawn_digits(per_class=3, seed=5)
 

@@ -106,7 +106,9 @@ def test_classroom_export_writes_label_folders_once_and_refuses_a_folder_with_fi
     assert "wrote 1 drawing to" in capsys.readouterr().out
     assert main(["classroom", "export", str(tmp_path / "session"), "--out", str(out)]) == 1
     assert "not an empty folder" in capsys.readouterr().err
-    assert main(["classroom", "export", str(tmp_path / "session")]) == 1  # no --out
+    with pytest.raises(SystemExit) as no_out:  # `export` is a sub-command: argparse names what is missing
+        main(["classroom", "export", str(tmp_path / "session")])
+    assert no_out.value.code == 2 and "--out" in capsys.readouterr().err
     assert main(["classroom", "export", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")]) == 1
     assert "not a classroom session" in capsys.readouterr().err
 
@@ -124,3 +126,60 @@ def test_a_table_cell_of_several_lines_keeps_them_one_under_another():
         "06   Test accuracy: 0.7480                   29.3",
         "     Test mean squared error (LSTM): 0.0327",
     ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["serve", "m.keras", "--port", "70000"], "expected a port from 0 (any free one) to 65535"),
+        (["serve", "m.keras", "--port", "-1"], "expected a port"),
+        (["serve", "m.keras", "--max-upload-mb", "0"], "expected a number above 0"),
+        (["classroom", "m.keras", "--per-minute", "nan"], "expected a number above 0"),
+        (["grade", "00", "subs", "--out", "x", "--jobs", "0"], "expected a whole number of at least 1"),
+        (["ponies", "--out", "x", "--per-class", "-3"], "expected a whole number of at least 1"),
+        (["demo", "--profile", "fast"], "invalid choice: 'fast'"),
+    ],
+)
+def test_every_number_and_choice_is_checked_before_anything_runs(argv, says, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_the_defaults_people_are_told_are_the_ones_the_api_uses():
+    import inspect
+
+    from dlkit.classroom.server import serve_classroom
+    from dlkit.deploy.server import serve_forever
+    from dlkit.instructor.cli import build_parser
+    from dlkit.instructor.demo import run_demo
+    from dlkit.instructor.grading.options import GradeOptions
+
+    def defaults(function):
+        return {name: p.default for name, p in inspect.signature(function).parameters.items()}
+
+    parser = build_parser()
+    serve = parser.parse_args(["serve", "m.keras"])
+    served = defaults(serve_forever)
+    assert (serve.host, serve.port, serve.max_upload_mb * 1024**2) == (
+        served["host"], served["port"], served["max_upload_bytes"])
+    room, classroom = parser.parse_args(["classroom", "serve", "m.keras"]), defaults(serve_classroom)
+    assert (room.port, room.session) == (classroom["port"], classroom["session"])
+    assert parser.parse_args(["demo"]).profile == defaults(run_demo)["profile"]
+    graded = parser.parse_args(["grade", "00", "subs", "--out", "x"])
+    options = GradeOptions()
+    assert (graded.profile, graded.sandbox, graded.jobs) == (options.profile, options.sandbox, options.jobs)
+    assert graded.timeout == GradeOptions().limits.cell_seconds
+
+
+def test_classroom_has_real_sub_commands_and_the_short_form_still_serves(tmp_path, capsys):
+    from dlkit.instructor.cli import _with_classroom_action as short_form
+    from dlkit.instructor.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(short_form(["classroom", "digits.keras"])).action == "serve"
+    assert parser.parse_args(["classroom", "export", "s", "--out", "o"]).action == "export"
+    assert main(["classroom", "serve", "m.keras", "--input", "values"]) == 1
+    assert "a classroom takes pictures" in capsys.readouterr().err
+    assert main(["classroom", "delete", str(tmp_path)]) == 1  # not a session: refused, nothing deleted
+    assert tmp_path.exists()

@@ -1,5 +1,6 @@
-"""Colab and fresh Jupyter: every lab opens with its badge and an install cell that installs dlkit
-from the repository where it is missing, changing no package already installed (and refusing in one
+"""Colab and fresh Jupyter: every lab opens with its badge; the copy a student opens starts with an
+install cell (a checkout's lab with a short setup cell) that installs dlkit from the repository
+where it is missing, changing no package already installed (and refusing in one
 line, changing nothing, where it cannot), does nothing where it is installed, and prints versions.
 .ci/run's Colab stand-in runs the same cells on Colab's published versions.
 """
@@ -13,7 +14,7 @@ import venv
 from importlib import metadata
 from pathlib import Path
 
-import colab_links  # the script that writes the badges and install cells
+import colab_links  # the script that writes the badges and the labs' setup cells
 import colab_standin  # the Colab stand-in: a release clone, a lab's install cell pointed at it
 import nbformat
 import pytest
@@ -34,7 +35,10 @@ VERSION = metadata.version("dlkit")  # the installed package says it; pyproject.
 
 
 def install_cell(lab: Path) -> str:
-    return nbformat.read(lab, as_version=4).cells[1].source
+    """The first code cell of the lab's student copy: what a student opening it runs first."""
+    from dlkit.instructor.student_copy import student_notebook
+
+    return student_notebook(nbformat.read(lab, as_version=4), lab.name).cells[1].source
 
 
 def test_labs_and_readme_carry_the_repository_from_pyproject():
@@ -42,7 +46,9 @@ def test_labs_and_readme_carry_the_repository_from_pyproject():
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda path: path.stem)
-def test_each_lab_opens_with_its_own_badge_then_the_install_cell(lab):
+def test_each_lab_opens_with_its_own_badge_then_a_short_setup_cell_its_copy_with_the_install_cell(lab):
+    from dlkit.instructor.publish import SETUP_CELL
+
     notebook = nbformat.read(lab, as_version=4)
     repo = colab_links.repository()
     owner_and_name = repo.removeprefix("https://github.com/")
@@ -50,11 +56,11 @@ def test_each_lab_opens_with_its_own_badge_then_the_install_cell(lab):
     # The badge opens the release's student copies, never the instructor's lab with its solutions.
     colab = f"https://colab.research.google.com/github/{owner_and_name}/blob/{tag}-student/labs/{lab.name}"
     assert f"]({colab})" in notebook.cells[0].source
-    assert notebook.cells[1].cell_type == "code"
-    assert f'DLKIT_REPOSITORY = "{repo}"' in notebook.cells[1].source
-    assert f'DLKIT_RELEASE = "{tag}"' in notebook.cells[1].source
-    assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in notebook.cells[1].source
     assert [c.cell_type for c in notebook.cells[:2]] == ["markdown", "code"]
+    assert notebook.cells[1].source == SETUP_CELL and len(SETUP_CELL.splitlines()) <= 12
+    published = install_cell(lab)
+    assert f'DLKIT_REPOSITORY = "{repo}"' in published and f'DLKIT_RELEASE = "{tag}"' in published
+    assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in published
 
 
 def test_where_dlkit_is_installed_the_cell_only_prints_versions():

@@ -81,6 +81,8 @@ def test_the_measurement_tables_are_rendered_from_their_data_files():
 
     costs = sorted(read_lab_costs(), key=lambda cost: cost.lab)
     assert read_block(labs.DOCS, labs.BEGIN, labs.END) == labs.figures_table(costs)
+    side_by_side = json.loads(labs.SIDE_BY_SIDE.read_text(encoding="utf-8"))
+    assert read_block(labs.DOCS, labs.SIDE_BEGIN, labs.SIDE_END) == labs.side_by_side_tables(side_by_side)
     for module in (grading, degradation, classroom):
         results = json.loads(module.RESULTS.read_text(encoding="utf-8"))
         expected = module.figures_table(results)

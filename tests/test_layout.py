@@ -42,15 +42,15 @@ def test_every_import_the_labs_make_works_in_one_fresh_interpreter():
     assert run.returncode == 0, run.stderr[-2000:]
 
 
-# Imports go one way: instructor -> lab modules -> course -> data -> errors.
-ROOMS = {"errors": 0, "data": 1, "course": 2, "lab": 3, "instructor": 4}
+# Imports go one way: instructor -> lab modules -> course -> data -> settings -> errors.
+ROOMS = {"errors": 0, "settings": 0.5, "data": 1, "course": 2, "lab": 3, "instructor": 4}
 
 
 def room_of(module: str) -> str:
     parts = module.split(".")
     if len(parts) == 1:
         return "lab"  # the package itself
-    if parts[1] in ("errors", "data", "course", "instructor"):
+    if parts[1] in ("errors", "settings", "data", "course", "instructor"):
         return parts[1]
     return "lab"  # datasets, plots, evaluate, runtime, precision, pretrained, frozen_base, live_plot, deploy
 

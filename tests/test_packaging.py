@@ -103,7 +103,8 @@ def test_an_installed_wheel_has_no_labs_and_the_demo_says_where_to_find_them(bui
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
                     wheel], check=True, capture_output=True)
-    probe = "import dlkit.instructor.demo as d; print(d.__file__); print(*[p.name for p in d.find_labs()])"
+    probe = ("import dlkit.instructor.labs as d; print(d.__file__); "
+             "print(*[lab.path.name for lab in d.find_labs()])")
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     found = subprocess.run([str(python), "-c", probe], cwd=tmp_path, env=environment,
                            capture_output=True, text=True, check=True)

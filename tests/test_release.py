@@ -38,7 +38,7 @@ def git(checkout: Path, *args: str) -> str:
                           text=True).stdout
 
 
-def test_a_release_is_built_committed_and_tagged_and_its_labs_install_that_tag(checkout):
+def test_a_release_is_built_committed_and_tagged_and_its_student_copies_install_that_tag(checkout):
     done = release(checkout, "9.8.7", "--allow-placeholder")
     assert done.returncode == 0, done.stderr[-3000:]
     assert git(checkout, "tag", "--list", "v9.8.7").strip() == "v9.8.7"
@@ -47,7 +47,7 @@ def test_a_release_is_built_committed_and_tagged_and_its_labs_install_that_tag(c
     assert 'version = "9.8.7"' in (checkout / "pyproject.toml").read_text()
     for lab in sorted((checkout / "labs").glob("[0-9][0-9]_*.ipynb")):
         notebook = nbformat.read(lab, as_version=4)
-        assert 'DLKIT_RELEASE = "v9.8.7"' in notebook.cells[1].source
+        assert notebook.cells[1].source.startswith("# Setup: dlkit is installed here")  # the short cell
         assert f"/blob/v9.8.7-student/labs/{lab.name})" in notebook.cells[0].source  # the student copy
     assert "/blob/v9.8.7-student/labs/" in (checkout / "README.md").read_text()
     assert sorted(p.name for p in (checkout / "dist").iterdir()) == [
@@ -69,6 +69,7 @@ def assert_student_tag_holds_only_student_copies(checkout: Path, tag: str) -> No
         instructor = nbformat.read(checkout / "labs" / name, as_version=4)
         student = nbformat.reads(git(checkout, "show", f"{tag}:labs/{name}"), as_version=4)
         assert f"/blob/{tag}/labs/{name})" in student.cells[0].source
+        assert f'DLKIT_RELEASE = "{tag.removesuffix("-student")}"' in student.cells[1].source  # installs it
         for ours, theirs in zip(instructor.cells, student.cells, strict=True):
             if "# BEGIN SOLUTION" in ours.source:
                 solutions += 1

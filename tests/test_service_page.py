@@ -44,7 +44,9 @@ def answer_to(page, action) -> str:
     """The label the page shows after ``action`` made it ask the service."""
     with page.expect_response(lambda response: response.url.endswith("/predict"), timeout=20_000):
         action()
-    page.wait_for_function("document.getElementById('answer').dataset.label", timeout=20_000)
+    # selectors, not wait_for_function: Playwright evaluates predicates with eval in the page, which
+    # the service's Content-Security-Policy (no 'unsafe-eval') rightly refuses
+    page.wait_for_selector("#answer:not([data-label=\"\"])[data-label]", timeout=20_000)
     return page.locator("#answer").get_attribute("data-label")
 
 
@@ -81,7 +83,7 @@ def test_a_picture_chosen_in_the_page_is_sent_and_a_bad_file_is_explained(
     not_a_picture = tmp_path / "holiday.png"
     not_a_picture.write_text("this is not a picture")
     page.set_input_files("#file", str(not_a_picture))
-    page.wait_for_function("document.getElementById('error').textContent.length > 0", timeout=20_000)
+    page.wait_for_selector("#error:not(:empty)", timeout=20_000)
     error = page.locator("#error").inner_text()
     assert "holiday.png" in error and "not a picture" in error
     assert page.locator("#answer").inner_text() == ""

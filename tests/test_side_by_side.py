@@ -18,6 +18,7 @@ from dlkit import precision
 from dlkit.course.ponies import pony_splits
 from dlkit.instructor.cli import main
 from dlkit.instructor.demo import run_demo
+from dlkit.instructor.labs import Lab
 from dlkit.instructor.machine import Machine
 from dlkit.instructor.side_by_side import default_jobs, labs_to_wait_for, settle_cpu_precision
 
@@ -102,6 +103,7 @@ def test_a_lab_that_loads_a_saved_history_starts_after_the_lab_that_saves_it(tmp
         facts={"loads": ["lab03_curve"]},
     )
     labs = [saves, other, loads]
+    saves, other, loads = (Lab(path) for path in labs)
     assert labs_to_wait_for(labs) == {saves: [], other: [], loads: [saves]}
 
     out = tmp_path / "out"

@@ -15,9 +15,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from dlkit.course import check
 from dlkit.instructor.cli import main
-from dlkit.instructor.demo import cannot_run, find_labs
+from dlkit.instructor.labs import Lab, find_labs
 from dlkit.instructor.side_by_side import SIDE_BY_SIDE, run_side_by_side, settle_cpu_precision
 from dlkit.instructor.student_copy import SolutionMarkupError, student_notebook, student_source
+
+
+def lab_paths() -> list[Path]:
+    return [lab.path for lab in find_labs()]
+
 
 SOLVED = '''\
 def area(width, height):
@@ -94,7 +99,7 @@ def solution_lines(notebook) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)
+@pytest.mark.parametrize("lab", lab_paths(), ids=lambda path: path.stem)
 def test_every_lab_ends_with_two_to_four_exercises_whose_answers_stay_out_of_the_student_copy(lab):
     instructor = nbformat.read(lab, as_version=4)
     student = student_notebook(instructor, lab.name)
@@ -117,7 +122,7 @@ def executed_student_copies(tmp_path_factory) -> dict[str, nbformat.NotebookNode
     """Every runnable lab's student copy, made by the CLI and executed in the quick profile, two at
     a time as `dlkit demo` runs quick labs (each in its own kernel and folder; a lab that loads an
     earlier lab's history waits for it): one at a time they took 6 minutes of the suite."""
-    labs = [lab for lab in find_labs() if not cannot_run(lab)]
+    labs = [lab for lab in lab_paths() if not Lab(lab).cannot_run()]
     root = tmp_path_factory.mktemp("student-copies")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DLKIT_PROFILE", "quick")  # what a rehearsal of the student copy runs
@@ -141,10 +146,10 @@ def executed_student_copies(tmp_path_factory) -> dict[str, nbformat.NotebookNode
     return {lab.stem: result for lab, result in zip(labs, results, strict=True)}
 
 
-@pytest.mark.parametrize("lab", find_labs(), ids=lambda path: path.stem)
+@pytest.mark.parametrize("lab", lab_paths(), ids=lambda path: path.stem)
 @pytest.mark.notebooks
 def test_every_student_copy_runs_and_every_checker_says_not_yet(lab, executed_student_copies):
-    if reason := cannot_run(lab):  # lab 05 without the deploy extra (the oldest set, Python 3.10)
+    if reason := Lab(lab).cannot_run():  # lab 05 without the deploy extra (the oldest set, Python 3.10)
         pytest.skip(f"{lab.stem}: {reason}")
     student = executed_student_copies[lab.stem]
     if isinstance(student, BaseException):
@@ -158,7 +163,7 @@ def test_every_student_copy_runs_and_every_checker_says_not_yet(lab, executed_st
 
 
 def test_student_copy_refuses_to_overwrite_the_labs_and_names_unknown_labs(tmp_path, capsys):
-    labs = find_labs()
+    labs = lab_paths()
     assert main(["student-copy", "--out", str(labs[0].parent)]) == 1
     assert "holds the labs themselves" in capsys.readouterr().err
     assert main(["student-copy", "99", "--out", str(tmp_path)]) == 1

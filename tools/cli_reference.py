@@ -1,5 +1,6 @@
-"""Write the command-line part of docs/reference.md from dlkit's own argument parser, so the
-reference says what `dlkit COMMAND --help` says (one source: the parser).
+"""Write docs/reference.md's generated parts: the environment variables from dlkit's settings
+(``dlkit.settings.VARIABLES``) and the commands from dlkit's own argument parser, so the reference
+says what the code reads and what `dlkit COMMAND --help` says (one source each).
 
     python tools/cli_reference.py           # rewrite the block between the markers
     python tools/cli_reference.py --check   # exit 1 when the page is out of date (the tests run this)
@@ -15,6 +16,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "reference.md"
 START, END = "<!-- cli-reference -->", "<!-- /cli-reference -->"
+VARIABLES_START, VARIABLES_END = "<!-- settings-reference -->", "<!-- /settings-reference -->"
+
+
+def variables_table() -> str:
+    """Every DLKIT_* variable dlkit reads, with what it does and its default."""
+    from dlkit.settings import VARIABLES
+
+    rows = [f"| `{v.name}` | {v.meaning} | {v.default} |" for v in VARIABLES]
+    lines = ["| variable | what it does | default |", "|---|---|---|", *rows,
+             "| `KERAS_BACKEND` | Keras' own: `tensorflow`, `jax` or `torch`, set before Keras is first "
+             "imported (each lab's first cell) | `tensorflow` |"]
+    return "\n".join([VARIABLES_START, "", *lines, "", VARIABLES_END])
 
 
 def rendered() -> str:
@@ -39,6 +52,10 @@ def main(argv: list[str]) -> int:
     if not pattern.search(page):
         raise SystemExit(f"{PAGE} has no {START} ... {END} block to fill")
     new = pattern.sub(lambda _: rendered(), page)
+    variables = re.compile(re.escape(VARIABLES_START) + ".*?" + re.escape(VARIABLES_END), re.DOTALL)
+    if not variables.search(new):
+        raise SystemExit(f"{PAGE} has no {VARIABLES_START} ... {VARIABLES_END} block to fill")
+    new = variables.sub(lambda _: variables_table(), new)
     if new == page:
         return 0
     if check:

@@ -1,11 +1,12 @@
-"""Write the Colab badges and the self-installing first cell into every lab and the README.
+"""Write the Colab badges and the short setup cell into every lab, and the badges into the README.
 
 The project's repository URL lives in one place, ``[project.urls] Repository`` in pyproject.toml,
-and its version in ``[project] version``. This script writes both into each lab (a badge under the
-title and the install cell that follows it) and into the README's table of badges. Install cells
-install the release tag ``v<version>``, never ``main``: a commit pushed mid-week does not change
-the lab a class is running. Badges open the release's student copies, tag ``v<version>-student``
-(solutions replaced by exercises), so a student who clicks one never sees the instructor's labs
+and its version in ``[project] version``. This script writes both into each lab's badge (under the
+title) and into the README's table of badges, and makes each lab's first code cell the short setup
+cell (``dlkit.instructor.publish.SETUP_CELL``): the cell that installs dlkit is added only to the
+copies students open (``dlkit student-copy``, the release). Badges open the release's student
+copies, tag ``v<version>-student`` (solutions replaced by exercises, the install cell installing
+``v<version>``, never ``main``), so a student who clicks one never sees the instructor's labs
 (``tools/release.py`` cuts a release, writes that tag and reruns this).
 ``--check`` changes nothing and exits 1 when a lab or the README is out of date (the test suite
 runs it).
@@ -23,20 +24,12 @@ from pathlib import Path
 
 import nbformat
 
+from dlkit.instructor.publish import SETUP_CELL, is_setup_cell
+
 ROOT = Path(__file__).resolve().parents[1]
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*$", re.MULTILINE)
-INSTALL_MARK = "# Setup: installs dlkit where it is missing"
 README_START, README_END = "<!-- colab-badges -->", "<!-- /colab-badges -->"
-
-# The install cell's text, with __REPOSITORY__, __RELEASE__, __MISSING__ and __REQUIREMENT__ to fill
-# in: a file of its own, so ruff reads it as the Python it is.
-INSTALL_CELL = (Path(__file__).resolve().parent / "install_cell.py").read_text().rstrip("\n")
-
-
-# Labs that need one of dlkit's extras: lab prefix -> (extra, a module only that extra installs).
-LAB_EXTRAS = {"05": ("deploy", "ai_edge_litert")}
-
 PLACEHOLDER = "https://github.com/your-org/dlkit"  # until the project is public
 
 
@@ -80,37 +73,20 @@ def badge(repo: str, lab: Path, ref: str) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(repo, lab, ref)})"
 
 
-def install_cell(repo: str, lab: Path, ref: str) -> str:
-    """The lab's first code cell: installs dlkit (with the extra the lab needs) where it is missing."""
-    missing = 'importlib.util.find_spec("dlkit") is None'
-    requirement = "dlkit"
-    if lab.name[:2] in LAB_EXTRAS:
-        extra, module = LAB_EXTRAS[lab.name[:2]]
-        missing += f' or importlib.util.find_spec("{module}") is None'
-        requirement = f"dlkit[{extra}]"
-    filled = {"__REPOSITORY__": repo, "__RELEASE__": ref, "__MISSING__": missing,
-              "__REQUIREMENT__": requirement}
-    cell = INSTALL_CELL
-    for token, value in filled.items():
-        cell = cell.replace(token, value)
-    return cell
-
-
-def updated_lab(notebook, repo: str, lab: Path, ref: str, badge_ref: str):
-    """``notebook`` with its badge (under the title, opening ``badge_ref``) and install cell (first
-    code cell, installing ``ref``) current."""
+def updated_lab(notebook, repo: str, lab: Path, badge_ref: str):
+    """``notebook`` with its badge (under the title, opening ``badge_ref``) and its short setup cell
+    (the first code cell) current."""
     title = notebook.cells[0]
     if BADGE_LINE.search(title.source):
         title.source = BADGE_LINE.sub(badge(repo, lab, badge_ref), title.source)
     else:
         heading, _, rest = title.source.partition("\n")
         title.source = f"{heading}\n\n{badge(repo, lab, badge_ref)}\n{rest}"
-    install = install_cell(repo, lab, ref)
     second = notebook.cells[1] if len(notebook.cells) > 1 else None
-    if second is not None and second.cell_type == "code" and second.source.startswith(INSTALL_MARK):
-        second.source = install
+    if second is not None and is_setup_cell(second):
+        second.source = SETUP_CELL
     else:
-        notebook.cells.insert(1, nbformat.v4.new_code_cell(install))
+        notebook.cells.insert(1, nbformat.v4.new_code_cell(SETUP_CELL))
     return notebook
 
 
@@ -125,12 +101,12 @@ def updated_readme(text: str, repo: str, labs: list[Path], ref: str) -> str:
 
 def stale_files(write: bool) -> list[str]:
     """The labs and README that differ from what this script writes; rewrites them if ``write``."""
-    repo, ref, badge_ref = repository(), release_tag(), student_tag()
+    repo, badge_ref = repository(), student_tag()
     labs = sorted((ROOT / "labs").glob("[0-9][0-9]_*.ipynb"))
     stale = []
     for lab in labs:
         original = lab.read_text()
-        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab, ref, badge_ref)
+        notebook = updated_lab(nbformat.reads(original, as_version=4), repo, lab, badge_ref)
         if nbformat.writes(notebook) + "\n" != original:
             stale.append(str(lab.relative_to(ROOT)))
             if write:

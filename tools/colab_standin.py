@@ -7,9 +7,9 @@ runtime, ``pip-freeze.gpu.txt`` for the GPU one). This script
    requirements and extras, the Jupyter kernel stack a notebook runs on, JAX and pytest (the list is
    printed; everything they pull in is held at Colab's version too). dlkit is **not** installed;
 2. adds nbval, the harness (not in Colab), with every Colab version held;
-3. records ``pip freeze --all``, then runs each lab's first cell, the install cell, as written, with
-   ``DLKIT_REPOSITORY`` pointed at a local clone holding the release tag (the working tree,
-   committed and tagged in a temporary folder);
+3. records ``pip freeze --all``, then runs each lab's install cell, the first cell of the copy a
+   student opens (``dlkit.instructor.publish``), as written, installing from a local clone holding
+   the release tag (the working tree, committed and tagged in a temporary folder);
 4. records ``pip freeze --all`` again and fails, by name, if a package that was there changed
    version or went away (new packages are what dlkit adds, and are listed);
 5. with ``--run-labs``, runs the quick labs there under nbval, each in a pytest of its own, two
@@ -134,14 +134,12 @@ def release_clone(destination: Path, tag: str) -> Path:
 
 
 def install_cell(lab: Path, repository: str) -> str:
-    """The lab's first code cell as written, with ``DLKIT_REPOSITORY`` set to ``repository``."""
-    cells = json.loads(lab.read_text())["cells"]
-    source = "".join(next(cell for cell in cells if cell["cell_type"] == "code")["source"])
-    pointed, count = re.subn(r'^DLKIT_REPOSITORY = ".*"$', f'DLKIT_REPOSITORY = "{repository}"', source,
-                             flags=re.MULTILINE)
-    if count != 1:
-        raise SystemExit(f"{lab.name}: its first cell sets no DLKIT_REPOSITORY; is it the install cell?")
-    return pointed
+    """The first code cell of the lab's student copy, as written, installing the release from
+    ``repository``."""
+    from dlkit.instructor.publish import install_cell as published_cell
+
+    extras = tuple(json.loads(lab.read_text())["metadata"].get("dlkit", {}).get("extras", []))
+    return published_cell(extras, repository, colab_links.release_tag())
 
 
 def run_install_cells(venv: Path, labs: list[Path], repository: str, workdir: Path) -> None:

@@ -10,23 +10,24 @@ A checked cell that writes to stderr or draws a figure is an error: it could not
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from dlkit.instructor.notebook_runner import NotebookRun, environment_for
+from dlkit.settings import current
 
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
 def refresh(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
-    os.environ["DLKIT_PROFILE"] = "quick"
-    NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute(stderr=subprocess.DEVNULL)
+    environment = environment_for(current().replace(profile="quick"))
+    with NotebookRun(notebook, path.parent, environment, cell_timeout=600) as run:
+        status = run.run_all()
+    if status != "ok":
+        raise SystemExit(f"{path}: {status}")
     checked = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":

@@ -6,16 +6,17 @@
 In a clean checkout it
 
 1. writes the version into pyproject.toml (the one source of it);
-2. rewrites every lab's Colab badge and install cell, and the README's badges, to the tag
-   ``v<version>`` (``tools/colab_links.py``): students' install cells then install that tag, and
-   whatever is pushed to main afterwards changes nothing in a running class;
+2. rewrites every lab's Colab badge and the README's badges to open ``v<version>-student``
+   (``tools/colab_links.py``);
 3. builds the wheel and sdist into ``dist/`` and checks them with ``twine check`` (the test suite
    also fails if a lab solution would ship in either);
 4. commits "Release <version>" and makes the annotated tag ``v<version>``;
 5. writes the student copies (``dlkit student-copy``: solutions replaced by exercises, outputs
-   cleared) as a commit of their own, holding only ``labs/`` and a short README, tagged
-   ``v<version>-student``: what every Colab badge opens. The commit has no parent, so nothing
-   reachable from that tag holds a solution; the instructor's labs stay on main and ``v<version>``.
+   cleared, the first cell installing the tag ``v<version>``, so whatever is pushed to main
+   afterwards changes nothing in a running class) as a commit of their own, holding only
+   ``labs/`` and a short README, tagged ``v<version>-student``: what every Colab badge opens. The
+   commit has no parent, so nothing reachable from that tag holds a solution; the instructor's
+   labs stay on main and ``v<version>``.
 
 Pushing stays with the instructor: ``git push origin main v<version> v<version>-student``. While
 pyproject.toml's repository URL is still the placeholder, the release is refused (no student could install it)
@@ -94,7 +95,7 @@ def tag_student_copies(version: str) -> str:
     git_dir = git("rev-parse", "--absolute-git-dir").strip()
     with tempfile.TemporaryDirectory(prefix="dlkit-student-") as scratch:
         tree = Path(scratch) / "tree"
-        write_student_copies(labs, tree / "labs")
+        write_student_copies(labs, tree / "labs", repository=colab_links.repository(), release=tag)
         (tree / "README.md").write_text(STUDENT_README.format(course="dlkit", version=version))
         # A private index, so the instructor's staged files are neither used nor touched.
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     if found:
         return 1
     if args.dry_run:
-        print(f"would set version {args.version}, point the labs' badges and install cells at {tag}, "
+        print(f"would set version {args.version}, point the badges and the copies' install cells at {tag}, "
               f"build and check dist/, commit and tag {tag}, and tag the student copies "
               f"{colab_links.student_tag(args.version)}")
         return 0

@@ -7,12 +7,13 @@ every drawing is kept (SQLite and the pictures, in a session folder) for the lab
 
 It needs the ``deploy`` extra (FastAPI, uvicorn, segno). Imports go one way: classroom -> deploy
 -> data -> errors.
+
+Each name is imported from its module when first used (``_WHERE``).
 """
 
-from dlkit.classroom.export import export_session
-from dlkit.classroom.limits import RateLimit
-from dlkit.classroom.server import RunningClassroom, serve_classroom, start_classroom
-from dlkit.classroom.session import Drawing, Session, open_session
+from __future__ import annotations
+
+import importlib
 
 __all__ = [
     "Drawing",
@@ -24,3 +25,28 @@ __all__ = [
     "serve_classroom",
     "start_classroom",
 ]
+
+# Each public name and the module that holds it: a name is imported when first used, so that
+# importing one module of the package (its card, its server) does not load numpy, Keras or FastAPI.
+_WHERE = {
+    "Drawing": "dlkit.classroom.session",
+    "RateLimit": "dlkit.web.limits",
+    "RunningClassroom": "dlkit.classroom.server",
+    "Session": "dlkit.classroom.session",
+    "export_session": "dlkit.classroom.export",
+    "open_session": "dlkit.classroom.session",
+    "serve_classroom": "dlkit.classroom.server",
+    "start_classroom": "dlkit.classroom.server",
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -8,47 +8,32 @@ As ``dlkit serve``, it listens on 127.0.0.1 unless told otherwise; a class on th
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dlkit.classroom.limits import RateLimit
 from dlkit.classroom.session import Session, open_session
-from dlkit.deploy.inputs import DEFAULT_MAX_UPLOAD_BYTES
-from dlkit.deploy.predictors import Predictor, load_predictor
 from dlkit.deploy.requirements import INSTALL_HINT
-from dlkit.deploy.server import DEFAULT_HOST, guess_line, is_loopback, listen_on
+from dlkit.deploy.server import guess_line
 from dlkit.errors import DlkitError
+from dlkit.web.limits import RateLimit
+from dlkit.web.server import (
+    CLASSROOM_PORT,
+    DEFAULT_HOST,
+    RunningServer,
+    is_loopback,
+    listen_on,
+    reachable_host,
+    serve_until_interrupted,
+)
+from dlkit.web.uploads import DEFAULT_MAX_UPLOAD_BYTES
+
+if TYPE_CHECKING:  # the predictors need numpy and a runtime: loaded when a model is
+    from dlkit.deploy.predictors import Predictor
 
 __all__ = ["DEFAULT_SESSION", "RunningClassroom", "serve_classroom", "start_classroom", "startup_lines"]
 
 DEFAULT_SESSION = Path("dlkit-classroom")
-DEFAULT_PORT = 8001  # beside dlkit serve's 8000
-START_TIMEOUT_SECONDS = 30
-
-
-def reachable_host(host: str) -> str:
-    """The address students type: this computer's address on its network when listening on all of
-    them (found by asking the OS which interface it would route through; nothing is sent)."""
-    if host not in ("0.0.0.0", "::", ""):
-        return "127.0.0.1" if is_loopback(host) else host
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))
-        return probe.getsockname()[0]
-    except OSError:
-        return socket.gethostname()
-    finally:
-        probe.close()
-
-
-def _server(app):
-    import uvicorn
-
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=3)
-    return uvicorn.Server(config)
+DEFAULT_PORT = CLASSROOM_PORT
 
 
 def _app(predictor: Predictor, session: Session, student_url: str, rate_limit: RateLimit | None,
@@ -79,26 +64,20 @@ def startup_lines(session: Session, student_url: str, host: str, predictor: Pred
     return "\n".join(lines)
 
 
-class RunningClassroom:
-    """A classroom serving in a background thread; ``stop()`` ends it (also on leaving a ``with``)."""
+def end_feeds(app) -> None:
+    """Before the server stops: projectors' feeds end, so it need not wait for them."""
+    app.state.broadcast.stopping.set()
+
+
+class RunningClassroom(RunningServer):
+    """A classroom serving in a background thread; ``stop()`` ends it (projector feeds first, also
+    on leaving a ``with``) and closes the session."""
 
     def __init__(self, predictor: Predictor, session: Session, host: str, port: int,
                  rate_limit: RateLimit | None, max_upload_bytes: int):
         self.session = session
-        self._socket = listen_on(host, port)
-        self.host, self.port = host, self._socket.getsockname()[1]
-        self.url = f"http://{reachable_host(host)}:{self.port}/"
-        self.app = _app(predictor, session, self.url, rate_limit, max_upload_bytes)
-        self._server = _server(self.app)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name=f"dlkit-classroom-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise DlkitError(f"the classroom did not start on {host}:{self.port}")
-            time.sleep(0.02)
+        super().__init__(lambda url: _app(predictor, session, url, rate_limit, max_upload_bytes), host, port,
+                         "the classroom", on_stop=end_feeds)
 
     @property
     def student_url(self) -> str:
@@ -110,20 +89,8 @@ class RunningClassroom:
 
     def stop(self) -> None:
         """Stop serving (projector feeds end first), free the port and close the session."""
-        if hasattr(self, "app"):
-            self.app.state.broadcast.stopping.set()
-        if hasattr(self, "_server"):
-            self._server.should_exit = True
-        if hasattr(self, "_thread") and self._thread.is_alive():
-            self._thread.join(timeout=10)
-        self._socket.close()
+        super().stop()
         self.session.close()
-
-    def __enter__(self) -> RunningClassroom:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def start_classroom(
@@ -136,6 +103,8 @@ def start_classroom(
 ) -> RunningClassroom:
     """Serve a classroom for ``model`` in the background, storing into the ``session`` folder
     (reopened if it exists). ``port=0`` takes a free port; call ``stop()`` when done."""
+    from dlkit.deploy.predictors import Predictor, load_predictor
+
     predictor = model if isinstance(model, Predictor) else load_predictor(model)
     opened = open_session(session, model=predictor.card.name)
     try:
@@ -154,7 +123,9 @@ def serve_classroom(
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     input_kind: str | None = None,
 ) -> None:
-    """Serve a classroom until Ctrl+C (``dlkit classroom MODEL``)."""
+    """Serve a classroom until Ctrl+C (``dlkit classroom serve MODEL``)."""
+    from dlkit.deploy.predictors import load_predictor
+
     predictor = load_predictor(model, input_kind=input_kind)
     opened = open_session(session, model=predictor.card.name)
     try:
@@ -162,13 +133,7 @@ def serve_classroom(
         url = f"http://{reachable_host(host)}:{sock.getsockname()[1]}/"
         app = _app(predictor, opened, url, rate_limit, max_upload_bytes)
         print(startup_lines(opened, url, host, predictor), flush=True)
-        try:
-            _server(app).run(sockets=[sock])
-        except KeyboardInterrupt:
-            pass
-        finally:
-            app.state.broadcast.stopping.set()
-            sock.close()
+        serve_until_interrupted(app, sock, on_stop=end_feeds)
     finally:
         opened.close()
     print(f"dlkit classroom: stopped; the session is kept in {opened.folder}", flush=True)

@@ -1,5 +1,6 @@
-"""One switch for how big a run is: ``$DLKIT_PROFILE`` is ``quick`` (small data, few epochs: CI,
-``dlkit demo``, a rehearsal) or ``full`` (the real data and epochs; the default).
+"""One switch for how big a run is: the profile, ``quick`` (small data, few epochs: CI, ``dlkit
+demo``, a rehearsal) or ``full`` (the real data and epochs; the default), set by ``$DLKIT_PROFILE``
+(read by ``dlkit.settings``, with every other setting).
 
 Labs ask the profile for each size instead of testing the variable themselves::
 
@@ -9,12 +10,13 @@ Labs ask the profile for each size instead of testing the variable themselves::
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TypeVar
 
-PROFILE_VARIABLE = "DLKIT_PROFILE"
-PROFILES = ("quick", "full")
+from dlkit.settings import DEFAULT_PROFILE, PROFILES, current
+
+__all__ = ["DEFAULT_PROFILE", "PROFILES", "Profile", "current_profile"]
+
 T = TypeVar("T")
 
 
@@ -34,8 +36,5 @@ class Profile:
 
 
 def current_profile() -> Profile:
-    """The profile named by ``$DLKIT_PROFILE`` (default ``full``); rejects unknown names."""
-    name = os.environ.get(PROFILE_VARIABLE, "full").strip().lower() or "full"
-    if name not in PROFILES:
-        raise ValueError(f"{PROFILE_VARIABLE}={name!r} is not a profile; use one of {PROFILES}")
-    return Profile(name)
+    """The profile ``$DLKIT_PROFILE`` names (default ``full``); an unknown name is a ``SettingError``."""
+    return Profile(current().profile)

@@ -1,12 +1,8 @@
 """Where files live: the user's data folder, dlkit's cache, and Keras' own cache.
 
-Environment variables, read on every call so a notebook can change them:
-
-- ``DLKIT_DATA_DIR``: a folder of dataset files the user manages (read-only to dlkit).
-- ``DLKIT_WEIGHTS_DIR``: the same for pretrained weights.
-- ``DLKIT_CACHE_DIR``: dlkit's cache (default: the platform's cache folder, e.g. ~/.cache/dlkit).
-- ``KERAS_HOME``: Keras' cache (default ~/.keras), read as Keras reads it.
-- ``DLKIT_OFFLINE``: set to 1 to never try the network.
+The folders come from dlkit's settings (``dlkit.settings``: ``DLKIT_DATA_DIR``,
+``DLKIT_WEIGHTS_DIR``, ``DLKIT_CACHE_DIR``, ``DLKIT_OFFLINE``), read on every call so a notebook can
+change them; Keras' cache from ``KERAS_HOME``, read as Keras reads it.
 """
 
 from __future__ import annotations
@@ -15,24 +11,22 @@ import os
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
 from dlkit.errors import CacheNotWritable
+from dlkit.settings import current, variable_of
 
-USER_FOLDER_VARIABLES = {"dataset": "DLKIT_DATA_DIR", "weights": "DLKIT_WEIGHTS_DIR"}
+USER_FOLDER_VARIABLES = {"dataset": variable_of("data_dir"), "weights": variable_of("weights_dir")}
 CACHE_SUBFOLDERS = {"dataset": "datasets", "weights": "models"}
 
 
 def user_folder(kind: str) -> Path | None:
     """The folder named by ``$DLKIT_DATA_DIR`` (datasets) or ``$DLKIT_WEIGHTS_DIR`` (weights)."""
-    value = os.environ.get(USER_FOLDER_VARIABLES[kind])
-    return Path(value).expanduser() if value else None
+    settings = current()
+    return settings.data_dir if kind == "dataset" else settings.weights_dir
 
 
 def cache_root() -> Path:
     """dlkit's cache folder: ``$DLKIT_CACHE_DIR`` or the platform's user cache folder."""
-    value = os.environ.get("DLKIT_CACHE_DIR")
-    return Path(value).expanduser() if value else Path(platformdirs.user_cache_dir("dlkit"))
+    return current().cache_folder()
 
 
 def cache_folder(kind: str) -> Path:
@@ -48,7 +42,7 @@ def keras_cache_folder(subdir: str) -> Path:
 
 def offline() -> bool:
     """True when ``$DLKIT_OFFLINE`` asks dlkit never to use the network."""
-    return os.environ.get("DLKIT_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    return current().offline
 
 
 def ensure_writable(folder: Path) -> Path:

@@ -9,15 +9,14 @@ The deploy room of dlkit, used by lab 05 and ``dlkit serve``. It needs the ``dep
 - ``measure_files`` / ``format_table``: the lab's comparison table;
 - ``start_service`` / ``serve_forever``: the micro-service and its page.
 
-Imports go one way: deploy -> data -> errors.
+Imports go one way: deploy -> pretrained, web -> data -> settings -> errors.
+
+Each name is imported from its module when first used (``_WHERE``).
 """
 
-from dlkit.deploy.card import ServingCard, read_card, save_with_card, write_card
-from dlkit.deploy.export import ExportedFile, export_model, file_size
-from dlkit.deploy.formats import EXPORTS, Export, find_export
-from dlkit.deploy.measure import FileMeasurement, format_table, measure_file, measure_files
-from dlkit.deploy.predictors import ModelLoadError, Predictor, load_predictor
-from dlkit.deploy.server import RunningService, serve_forever, start_service
+from __future__ import annotations
+
+import importlib
 
 __all__ = [
     "EXPORTS",
@@ -42,3 +41,39 @@ __all__ = [
     "write_card",
 ]
 
+# Each public name and the module that holds it: a name is imported when first used, so that
+# importing one module of the package (its card, its server) does not load numpy, Keras or FastAPI.
+_WHERE = {
+    "EXPORTS": "dlkit.deploy.formats",
+    "Export": "dlkit.deploy.formats",
+    "ExportedFile": "dlkit.deploy.export",
+    "FileMeasurement": "dlkit.deploy.measure",
+    "ModelLoadError": "dlkit.deploy.predictors",
+    "Predictor": "dlkit.deploy.predictors",
+    "RunningService": "dlkit.deploy.server",
+    "ServingCard": "dlkit.deploy.card",
+    "export_model": "dlkit.deploy.export",
+    "file_size": "dlkit.deploy.export",
+    "find_export": "dlkit.deploy.formats",
+    "format_table": "dlkit.deploy.measure",
+    "load_predictor": "dlkit.deploy.predictors",
+    "measure_file": "dlkit.deploy.measure",
+    "measure_files": "dlkit.deploy.measure",
+    "read_card": "dlkit.deploy.card",
+    "save_with_card": "dlkit.deploy.card",
+    "serve_forever": "dlkit.deploy.server",
+    "start_service": "dlkit.deploy.server",
+    "write_card": "dlkit.deploy.card",
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -24,11 +24,10 @@ from PIL import Image
 from dlkit.data.images import UnreadableImage, central_crop, read_image_bytes
 from dlkit.deploy.card import ServingCard
 from dlkit.deploy.guess import digit_grid
+from dlkit.web.errors import BadRequest
 
 __all__ = [
-    "DEFAULT_MAX_UPLOAD_BYTES",
     "MAX_JSON_BATCH",
-    "BadRequest",
     "array_to_inputs",
     "picture_to_input",
     "prepare_digit",
@@ -36,19 +35,9 @@ __all__ = [
     "scale_for_model",
 ]
 
-DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
 MAX_JSON_BATCH = 256
 DIGIT_BOX = 20  # MNIST: each digit scaled to fit 20x20, centred by mass in 28x28
 INK_THRESHOLD = 40  # grey levels (of 255) below which a pixel counts as background
-
-
-class BadRequest(Exception):
-    """A request the service refuses: an HTTP status (4xx) and a one-line reason."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def picture_to_input(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarray, list[str]]:

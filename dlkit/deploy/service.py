@@ -4,10 +4,11 @@
   file=@digit.png``), or as a raw body with an ``image/*`` content type, or a JSON array; answers
   the top classes with their probabilities and the model's latency, as JSON.
 - ``GET /``: the page (``page.html``, no internet needed): draw a digit or drop a picture.
-- ``GET /health`` and ``GET /info``.
+- ``GET /health``, ``GET /info`` and ``GET /openapi.json`` (the API's description; FastAPI's
+  interactive ``/docs`` would load its scripts from a CDN, so it is off).
 
-Every refusal is a 4xx with ``{"error": "<one line>"}``; nothing a client sends makes a 500 or
-shows a stack trace, and the service goes on serving.
+Every refusal is a 4xx with ``{"error": "<one line>"}`` (``dlkit.web``, shared with the classroom);
+nothing a client sends makes a 500 or shows a stack trace, and the service goes on serving.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dlkit import __version__
 from dlkit.deploy.formats import FORMAT_NAMES
-from dlkit.deploy.inputs import DEFAULT_MAX_UPLOAD_BYTES, BadRequest, array_to_inputs, picture_to_input
+from dlkit.deploy.inputs import array_to_inputs, picture_to_input
 from dlkit.deploy.predictors import Predictor
-from dlkit.deploy.uploads import read_body, read_form
+from dlkit.web.answers import top_classes
+from dlkit.web.app import new_app
+from dlkit.web.errors import BadRequest
+from dlkit.web.uploads import DEFAULT_MAX_UPLOAD_BYTES, read_body, read_form
 
 __all__ = ["DEFAULT_TOP_K", "create_app"]
 
@@ -34,10 +37,6 @@ DEFAULT_TOP_K = 5
 HOW_TO_SEND = (
     "send a picture as the form field 'file' (curl -F file=@digit.png), an image/* body, or a JSON array"
 )
-
-
-def _error(status: int, reason: str) -> JSONResponse:
-    return JSONResponse({"error": reason}, status_code=status)
 
 
 def create_app(
@@ -61,16 +60,8 @@ def create_app(
         "dlkit_version": __version__,
         "notes": list(card.notes),
     }
-    app = FastAPI(title=f"dlkit serve: {card.name}", version=__version__)
+    app = new_app(f"dlkit serve: {card.name}", "the model", api_docs=True)
     page = resources.files("dlkit.deploy").joinpath("page.html").read_text(encoding="utf-8")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return _error(error.status_code, str(error.detail))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:  # pragma: no cover
-        return _error(500, f"the model failed on this input ({type(error).__name__}); the service goes on")
 
     @app.get("/", response_class=HTMLResponse)
     async def home() -> HTMLResponse:
@@ -86,14 +77,11 @@ def create_app(
 
     @app.post("/predict")
     async def predict(request: Request) -> JSONResponse:
-        try:
-            inputs, batched, changes = await _read_inputs(request, card, max_upload_bytes)
-        except BadRequest as refusal:
-            return _error(refusal.status, refusal.reason)
+        inputs, batched, changes = await _read_inputs(request, card, max_upload_bytes)
         started = time.perf_counter()
         probabilities = await run_in_threadpool(predictor.predict, inputs)
         latency_ms = 1000 * (time.perf_counter() - started)
-        tops = [_top(row, card.classes, top_k) for row in probabilities]
+        tops = [top_classes(row, card.classes, top_k, indices=True) for row in probabilities]
         answer = {
             "model": card.name,
             "format": card.format,
@@ -108,18 +96,6 @@ def create_app(
         return JSONResponse(answer)
 
     return app
-
-
-def _top(probabilities: np.ndarray, classes: tuple[str, ...], k: int) -> list[dict]:
-    order = np.argsort(-probabilities, kind="stable")[:k]
-    return [
-        {
-            "label": classes[index] if index < len(classes) else str(index),
-            "index": int(index),
-            "probability": round(float(probabilities[index]), 6),
-        }
-        for index in order
-    ]
 
 
 async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, bool, list[str]]:

@@ -1,7 +1,7 @@
 """``dlkit demo``: run every lab headless in the quick profile and summarise what happened.
 
-Each notebook is executed with nbclient in its own working folder under the output folder; the
-executed notebook and every figure it drew (PNG) are written there. A lab's headline results are
+Each notebook is executed (``notebook_runner``) in its own working folder under the output
+folder; the executed notebook and every figure it drew (PNG) are written there. A lab's headline results are
 the lines it prints in the form ``Test accuracy: 0.9761`` (or ``Test accuracy (<what>): ...``,
 ``Deck numbers reproduced: 9/9``); the demo reads them from the cell outputs.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 from dlkit.course.headlines import headlines as read_headlines
 from dlkit.errors import DlkitError
+from dlkit.instructor.labs import Lab, as_lab
+from dlkit.instructor.notebook_runner import NotebookRun, environment_for
+from dlkit.settings import Settings, current
 
 # The longest one cell may run before the demo calls it hung. The full profile's longest cells train
 # for many epochs: lab 03's 40 augmented epochs took 7 to 10 minutes on a slow 2-core machine.
@@ -47,55 +48,6 @@ class LabResult:
     @property
     def key_metric(self) -> str:
         return "; ".join(self.headline_lines)
-
-
-LABS_VARIABLE = "DLKIT_LABS_DIR"
-NO_LABS_HELP = (
-    "dlkit runs the instructor labs from a checkout of the dlkit repository: run the command inside "
-    f"it, pass --labs FOLDER, or set {LABS_VARIABLE}. (The installed package carries no labs, so "
-    "that a student's `pip install` never holds the solutions.)"
-)
-
-
-def labs_folder() -> Path | None:
-    """Where the instructor labs are: ``$DLKIT_LABS_DIR``, the checkout's ``labs/`` beside the
-    package (an editable install), or ``labs/`` in the current folder; None when there are none."""
-    candidates = [
-        os.environ.get(LABS_VARIABLE),
-        Path(__file__).resolve().parents[2] / "labs",
-        Path.cwd() / "labs",
-    ]
-    for candidate in candidates:
-        if candidate and any(Path(candidate).glob("[0-9][0-9]_*.ipynb")):
-            return Path(candidate)
-    return None
-
-
-def find_labs(folder: Path | None = None) -> list[Path]:
-    """The lab notebooks, in order, from ``folder`` or ``labs_folder()``; empty where there are none."""
-    folder = folder or labs_folder()
-    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb")) if folder else []
-
-
-def select_labs(names: list[str] | None, folder: Path | None = None) -> list[Path]:
-    """The labs named by ``names``: notebook paths, or prefixes of the labs in ``folder`` ("01" or
-    "01_mnist"); every lab when ``names`` is empty. A name that matches nothing is an error."""
-    labs = find_labs(folder)
-    if not names:
-        return labs
-    chosen = []
-    for name in names:
-        if name.endswith(".ipynb") and Path(name).is_file():
-            matches = [Path(name)]
-        else:
-            matches = [lab for lab in labs if lab.stem.startswith(name)]
-        if not matches and not labs:
-            raise DlkitError(NO_LABS_HELP)
-        if not matches:
-            known = ", ".join(lab.stem for lab in labs) or "none"
-            raise DlkitError(f"no lab matches {name!r} (labs: {known})")
-        chosen += [lab for lab in matches if lab not in chosen]
-    return chosen
 
 
 def notebook_text(notebook) -> str:
@@ -126,79 +78,28 @@ def _save_figures(notebook, folder: Path) -> list[Path]:
     return figures
 
 
-PEAK_MEMORY_PROBE = """
-try:
-    import resource as _resource, sys as _sys
-    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
-    print("peak-bytes", _peak if _sys.platform == "darwin" else _peak * 1024)  # kB on Linux
-except Exception:
-    print("peak-bytes unknown")
-"""
-
-
-def _kernel_peak_memory(client) -> int | None:
-    """Ask the still-running kernel for its peak resident memory (Linux and macOS)."""
-    from nbformat.v4 import new_code_cell
-
-    probe = new_code_cell(PEAK_MEMORY_PROBE)
-    client.nb.cells.append(probe)  # nbclient stores each executed cell back at its index
-    try:
-        client.execute_cell(probe, len(client.nb.cells) - 1, store_history=False)
-    except Exception:  # a kernel that died or hangs has no answer; the report says "unknown"
-        return None
-    finally:
-        client.nb.cells.pop()
-    words = notebook_text_of_cells([probe]).split()
-    return int(words[1]) if len(words) == 2 and words[1].isdigit() else None
-
-
-def run_lab(notebook_path: Path, out: Path, profile: str | None = None) -> LabResult:
-    """Execute one lab in ``out/<lab name>/`` and collect its results."""
-    profile = profile or os.environ.get("DLKIT_PROFILE", "full")
-    cell_timeout = CELL_TIMEOUT_SECONDS.get(profile, CELL_TIMEOUT_SECONDS["full"])
+def run_lab(lab: Lab | Path, out: Path, settings: Settings | None = None) -> LabResult:
+    """Execute one lab in ``out/<lab name>/`` with ``settings`` (default: this process's) and
+    collect its results: status, time, what it printed, its figures, the kernel's peak memory."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    name = notebook_path.stem
-    workdir = out / name
+    lab = as_lab(lab)
+    settings = settings or current()
+    cell_timeout = CELL_TIMEOUT_SECONDS[settings.profile]
+    workdir = out / lab.name
     workdir.mkdir(parents=True, exist_ok=True)
-    notebook = nbformat.read(notebook_path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=cell_timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(workdir)}},
-    )
+    notebook = nbformat.read(lab.path, as_version=4)
+    environment = environment_for(settings, MPLBACKEND="module://matplotlib_inline.backend_inline")
     started = time.perf_counter()
-    status, peak = "ok", None
-    with client.setup_kernel(stderr=subprocess.DEVNULL):  # TensorFlow's C++ logs; Python's still show
-        try:
-            for index, cell in enumerate(notebook.cells):
-                client.execute_cell(cell, index)
-        except CellExecutionError as error:
-            status = f"failed: {error.ename}: {error.evalue}"[:160]
-        except CellTimeoutError:
-            status = f"failed: a cell ran over {cell_timeout} s"
+    with NotebookRun(notebook, workdir, environment, cell_timeout) as run:
+        status = run.run_all()
         seconds = time.perf_counter() - started
-        if not status.startswith("failed: a cell ran over"):
-            peak = _kernel_peak_memory(client)
-    executed = workdir / notebook_path.name
+        peak = None if status.startswith("failed: a cell ran over") else run.peak_memory()
+    executed = workdir / lab.path.name
     nbformat.write(notebook, executed)
     headlines = read_headlines(notebook_text(notebook))
     figures = _save_figures(notebook, workdir / "figures")
-    return LabResult(name, status, seconds, headlines, executed, figures, peak)
-
-
-def cannot_run(lab: Path) -> str | None:
-    """Why this Python cannot run ``lab`` (an extra it declares is missing), or None."""
-    from dlkit.course.lab_facts import read_lab_facts
-
-    if "deploy" in read_lab_facts(lab).extras:
-        from dlkit.deploy.requirements import missing_for_deploy
-
-        return missing_for_deploy()
-    return None
+    return LabResult(lab.name, status, seconds, headlines, executed, figures, peak)
 
 
 # Who holds an output folder: the lock itself (released by the OS when its process ends, however it
@@ -236,7 +137,7 @@ def output_folder_lock(out: Path) -> Iterator[None]:
 
 def run_demo(
     out: Path,
-    labs: list[Path],
+    labs: list[Lab | Path],
     profile: str = "quick",
     online: bool = False,
     progress: Callable[[str], None] = print,
@@ -244,6 +145,7 @@ def run_demo(
 ) -> list[LabResult]:
     """Run ``labs`` in ``profile``, ``jobs`` at a time (``side_by_side``: one after the other by
     default); never uses the network unless ``online``. Returns the results in the order of ``labs``.
+    The kernels get this process's settings with the profile and the network rule changed.
 
     Raises DlkitError, before running anything, when another run is writing to ``out``.
     """
@@ -251,20 +153,19 @@ def run_demo(
     from dlkit.instructor.side_by_side import run_side_by_side, settle_cpu_precision
 
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"DLKIT_PROFILE": profile, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    if not online:
-        settings["DLKIT_OFFLINE"] = "1"
-    number = {lab: f"[{index}/{len(labs)}] {lab.stem}" for index, lab in enumerate(labs, start=1)}
+    labs = [as_lab(lab) for lab in labs]
+    settings = current().replace(profile=profile, offline=not online)
+    number = {lab: f"[{index}/{len(labs)}] {lab.name}" for index, lab in enumerate(labs, start=1)}
 
-    def run_one(lab: Path) -> LabResult:
-        unable = cannot_run(lab)
-        result = LabResult(lab.stem, f"skipped: {unable}", 0.0) if unable else run_lab(lab, out, profile)
+    def run_one(lab: Lab) -> LabResult:
+        unable = lab.cannot_run()
+        result = LabResult(lab.name, f"skipped: {unable}", 0.0) if unable else run_lab(lab, out, settings)
         if not unable:
             result.lesson_note = lesson_note(lab, profile)
         progress(f"{number[lab]}: {result.status} in {result.seconds:.1f} s")
         return result
 
-    with output_folder_lock(out), mock.patch.dict(os.environ, settings):
+    with output_folder_lock(out):
         if jobs > 1:
-            settle_cpu_precision(labs)
+            settle_cpu_precision(labs, settings)
         return run_side_by_side(labs, jobs, run_one, started=lambda lab: progress(f"{number[lab]} ..."))

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata, resources
 
-from dlkit.course.lab_facts import read_lab_facts
 from dlkit.data import locations, registry
 from dlkit.data.status import inspect
 from dlkit.errors import CacheNotWritable
-from dlkit.instructor.demo import find_labs
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs
+from dlkit.instructor.labs import find_labs
 from dlkit.instructor.machine import Machine, describe_machine
 from dlkit.precision import PrecisionProbe, stored_probe
 from dlkit.runtime import choose_kind, choose_policy, describe_plan
@@ -131,7 +130,7 @@ QUICK_PROFILE_STANDS_IN = {"mnist": "embedded MNIST"}
 def full_profile_needs() -> dict[str, tuple[str, ...]]:
     """The registry entries each lab in the checkout declares its full profile needs, by lab
     number ("04": ("vgg16",)); empty without a checkout's labs."""
-    return {facts.number: facts.full_profile_data for facts in map(read_lab_facts, find_labs())}
+    return {lab.number: lab.facts.full_profile_data for lab in find_labs()}
 
 
 def offline_summary(needs: dict[str, tuple[str, ...]] | None = None) -> Check:
@@ -232,7 +231,7 @@ def runtime_checks(
         Check("Labs will use", plan),
     ]
     measured = {cost.lab: cost for cost in (read_lab_costs() if costs is None else costs)}
-    labs = sorted(set(measured) | ({lab.stem for lab in find_labs()} if costs is None else set()))
+    labs = sorted(set(measured) | ({lab.name for lab in find_labs()} if costs is None else set()))
     for lab in labs:
         if lab not in measured:
             checks.append(Check(f"Full profile, {lab}",

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlkit.course.lab_facts import read_lab_facts
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs
+from dlkit.instructor.labs import Lab
 
 __all__ = ["lesson_note"]
 
 
-def lesson_note(lab: Path, profile: str, costs: list[LabCost] | None = None) -> str:
+def lesson_note(lab: Lab | Path, profile: str, costs: list[LabCost] | None = None) -> str:
     """The note for ``lab`` run in ``profile``; empty where the run shows the lesson itself."""
-    facts = read_lab_facts(lab)
+    facts = (lab if isinstance(lab, Lab) else Lab(Path(lab))).facts
     if profile != "quick" or facts.quick_profile_shows_lesson:
         return ""
     recorded = {cost.lab: cost for cost in (read_lab_costs() if costs is None else costs)}

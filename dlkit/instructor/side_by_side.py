@@ -23,8 +23,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TypeVar
 
-from dlkit.course.lab_facts import course_order, read_lab_facts
+from dlkit.course.lab_facts import course_order
+from dlkit.instructor.labs import Lab, as_lab
 from dlkit.instructor.machine import Machine
+from dlkit.settings import Settings
 
 __all__ = [
     "SIDE_BY_SIDE",
@@ -57,51 +59,56 @@ def default_jobs(profile: str, machine: Machine, peak_bytes: list[float]) -> tup
     return SIDE_BY_SIDE, f"{SIDE_BY_SIDE} labs at a time ({machine.cores} cores, no GPU or TPU)"
 
 
-def lab_peak_bytes(labs: list[Path]) -> list[float]:
+def lab_peak_bytes(labs: list[Lab]) -> list[float]:
     """The recorded full-profile peak memory of each of ``labs`` that has one (lab_costs.json)."""
     from dlkit.instructor.lab_costs import read_lab_costs
 
     peaks = {cost.lab: cost.peak_bytes for cost in read_lab_costs()}
-    return [peaks[lab.stem] for lab in labs if lab.stem in peaks]
+    return [peaks[lab.name] for lab in labs if lab.name in peaks]
 
 
-def labs_to_wait_for(labs: list[Path]) -> dict[Path, list[Path]]:
+def labs_to_wait_for(labs: list[Lab]) -> dict[Lab, list[Lab]]:
     """For each lab, the labs among ``labs`` that must have finished before it starts: those that
     save a history it loads, as the labs declare (``dlkit.course.lab_facts``)."""
-    facts = {lab: read_lab_facts(lab) for lab in labs}
-    by_name = {fact.name: lab for lab, fact in facts.items()}
-    waits = course_order(list(facts.values()))
-    return {lab: [by_name[name] for name in waits[facts[lab].name]] for lab in labs}
+    labs = [as_lab(lab) for lab in labs]
+    by_name = {lab.name: lab for lab in labs}
+    waits = course_order([lab.facts for lab in labs])
+    return {lab: [by_name[name] for name in waits[lab.name]] for lab in labs}
 
 
 SETTLE_PRECISION = [sys.executable, "-m", "dlkit.precision", "--settle"]
 
 
-def settle_cpu_precision(labs: list[Path]) -> None:
+def settle_cpu_precision(labs: list[Lab | Path], settings: Settings | None = None) -> None:
     """Make (or reuse) this machine's bfloat16 measurement in a process of its own, alone on the
-    CPU, when any of ``labs`` chooses its precision; labs started afterwards read the stored one.
-    A failure here is left to the labs, which report it in their own words."""
-    if any(read_lab_facts(lab).chooses_precision for lab in labs):
-        subprocess.run(SETTLE_PRECISION, capture_output=True, check=False)
+    CPU, when any of ``labs`` chooses its precision; labs started afterwards (with the same
+    ``settings``, so the same cache) read the stored one. A failure here is left to the labs,
+    which report it in their own words."""
+    from dlkit.instructor.notebook_runner import environment_for
+    from dlkit.settings import current
+
+    if any(as_lab(lab).facts.chooses_precision for lab in labs):
+        environment = environment_for(settings or current())
+        subprocess.run(SETTLE_PRECISION, capture_output=True, check=False, env=environment)
 
 
 def run_side_by_side(
-    labs: list[Path], jobs: int, run_one: Callable[[Path], Result], started: Callable[[Path], None]
+    labs: list[Lab], jobs: int, run_one: Callable[[Lab], Result], started: Callable[[Lab], None]
 ) -> list[Result]:
     """``run_one`` every lab, ``jobs`` at a time, in course order as far as ``labs_to_wait_for``
     allows; ``started`` is told as each begins. Returns the results in the order of ``labs``."""
-    waits_for = labs_to_wait_for(labs) if jobs > 1 else {lab: [] for lab in labs}
-    results: dict[Path, Result] = {}
-    running: dict[Future, Path] = {}
-    waiting = list(labs)
+    waits_for = labs_to_wait_for(labs) if jobs > 1 else {as_lab(lab): [] for lab in labs}
+    results: dict[Lab, Result] = {}
+    running: dict[Future, Lab] = {}
+    waiting = list(labs)  # as the caller named them (a Lab or a notebook's path), handed back so
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         while waiting or running:
-            ready = [lab for lab in waiting if all(earlier in results for earlier in waits_for[lab])]
+            ready = [lab for lab in waiting if all(earlier in results for earlier in waits_for[as_lab(lab)])]
             for lab in ready[: max(1, jobs) - len(running)]:
                 waiting.remove(lab)
                 started(lab)
-                running[pool.submit(run_one, lab)] = lab
+                running[pool.submit(run_one, lab)] = as_lab(lab)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 results[running.pop(future)] = future.result()
-    return [results[lab] for lab in labs]
+    return [results[as_lab(lab)] for lab in labs]

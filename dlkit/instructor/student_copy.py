@@ -13,7 +13,8 @@ indentation of the comment kept)::
 The instructor's lab runs as it is (nbval checks that its solutions pass their checkers). A
 student copy has every solution block removed, every stub uncommented, every output cleared (an
 output could show an answer), nbval's ``# NBVAL_...`` markers (the test suite's, not the
-student's) removed, ``solution`` tags renamed ``exercise``, and only the Colab badge that opens a
+student's) removed, ``solution`` tags renamed ``exercise``, its short setup cell replaced by the
+cell that installs dlkit where it is missing (``publish``), and only the Colab badge that opens a
 release's student copies (tag ``v<version>-student``, what ``tools/colab_links.py`` writes); a
 badge to anything else could open the instructor's version and is removed. Markers outside a
 tagged cell, or a tagged cell without a complete block, are errors: a slip must never leak an
@@ -71,8 +72,12 @@ def _has_markers(source: str) -> bool:
     return any(line.strip() in (BEGIN, END) or STUB.match(line) for line in source.splitlines())
 
 
-def student_notebook(notebook, name: str = "notebook"):
-    """A student copy of ``notebook`` (an nbformat node); the original is left untouched."""
+def student_notebook(notebook, name: str = "notebook", repository: str | None = None,
+                     release: str | None = None):
+    """A student copy of ``notebook`` (an nbformat node); the original is left untouched. Its install
+    cell installs ``release`` from ``repository`` (default: the installed dlkit's)."""
+    from dlkit.instructor.publish import with_install_cell
+
     student = copy.deepcopy(notebook)
     exercises = 0
     for number, cell in enumerate(student.cells):
@@ -90,11 +95,13 @@ def student_notebook(notebook, name: str = "notebook"):
         elif cell.cell_type == "markdown":
             cell.source = OTHER_COLAB_BADGE.sub("", cell.source)
     student.metadata.setdefault("dlkit", {})["student_copy"] = {"exercises": exercises}
-    return student
+    return with_install_cell(student, repository, release)
 
 
-def write_student_copies(labs: list[Path], out: Path) -> list[Path]:
-    """Write a student copy of each lab into ``out`` under the lab's own file name.
+def write_student_copies(labs: list[Path], out: Path, repository: str | None = None,
+                         release: str | None = None) -> list[Path]:
+    """Write a student copy of each lab into ``out`` under the lab's own file name (its install
+    cell installing ``release`` from ``repository``; default: the installed dlkit's).
 
     Every lab is converted before anything is written, so a markup error leaves ``out`` as it was.
     """
@@ -102,7 +109,8 @@ def write_student_copies(labs: list[Path], out: Path) -> list[Path]:
 
     if any(lab.resolve().parent == out.resolve() for lab in labs):
         raise DlkitError(f"{out} holds the labs themselves; choose another --out folder")
-    copies = {lab.name: student_notebook(nbformat.read(lab, as_version=4), lab.name) for lab in labs}
+    copies = {lab.name: student_notebook(nbformat.read(lab, as_version=4), lab.name, repository, release)
+              for lab in labs}
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for filename, notebook in copies.items():

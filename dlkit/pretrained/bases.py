@@ -29,7 +29,10 @@ from dlkit.data.status import inspect
 from dlkit.errors import DlkitError
 from dlkit.pretrained import efficientnet_lite
 
-__all__ = ["BASES", "Base", "load_base", "preprocess_input", "random_weights_note", "weights_on_this_machine"]
+__all__ = [
+    "BASES", "Base", "load_base", "prepare_weights", "preprocess_input", "random_weights_note",
+    "weights_on_this_machine",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,17 @@ def weights_on_this_machine(name: str) -> bool:
     (EfficientNet-Lite0's: wherever dlkit is installed; VGG16's: after ``dlkit fetch vgg16``)."""
     entry = get_entry(_key(name))
     return all(inspect(entry, file).status == "verified" for file in entry.files)
+
+
+def prepare_weights(name: str) -> str:
+    """Make the network's weights ready for Keras on this machine, without building it: a converted
+    copy in dlkit's cache for EfficientNet-Lite0 (``dlkit fetch efficientnet_lite0``); returns where."""
+    key = _key(name)
+    entry = get_entry(key)
+    if BASES[key].keras_module is not None:
+        return ", ".join(str(locate(entry, file).path) for file in entry.files)
+    _, where = converted_arrays(entry, entry.files[0], efficientnet_lite.keras_arrays_from_checkpoint)
+    return where
 
 
 def load_base(

@@ -11,39 +11,27 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from dlkit.errors import DlkitError
 from dlkit.instructor.grading.exercises import lab_exercises
 from dlkit.instructor.grading.feedback import write_feedback
 from dlkit.instructor.grading.gradebook import Gradebook
+from dlkit.instructor.grading.options import GradeOptions
 from dlkit.instructor.grading.records import ExerciseResult, GradeResult, GradeTask
 from dlkit.instructor.grading.runner import grade_submission
 from dlkit.instructor.grading.sandbox import choose_sandbox, python_folders
 from dlkit.instructor.grading.submissions import Submission, find_submissions
-from dlkit.instructor.grading.watchdog import Limits
 
 __all__ = ["GradeOptions", "grade_class"]
 
 
-@dataclass(frozen=True)
-class GradeOptions:
-    """How to grade: runs at once, where, with which limits, profile and sandbox."""
-
-    jobs: int = 1
-    limits: Limits = field(default_factory=Limits)
-    profile: str = "quick"
-    sandbox: str = "auto"
-    regrade: bool = False
-    dask_address: str | None = None
-    data_dir: str | None = None
-
-
-def grade_class(lab: Path, submissions: Path, out: Path, options: GradeOptions = GradeOptions(),
+def grade_class(lab: Path, submissions: Path, out: Path, options: GradeOptions | None = None,
                 progress: Callable[[str], None] = print) -> list[GradeResult]:
     """Grade every submission of ``lab`` under ``submissions`` into ``out``; return the rows of
     ``out/gradebook.csv`` (one per submitted file, counted ones first)."""
+    options = options or GradeOptions()
     exercises = lab_exercises(Path(lab))
     checkers = [exercise.checker for exercise in exercises]
     found = find_submissions(Path(submissions))

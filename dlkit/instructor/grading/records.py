@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dlkit.instructor.grading.exercises import Exercise
-from dlkit.instructor.grading.watchdog import Limits
+from dlkit.instructor.grading.options import GRADING_PROFILE, Limits
 
 __all__ = ["STATUSES", "ExerciseResult", "GradeResult", "GradeTask"]
 
@@ -39,7 +39,7 @@ class GradeTask:
     notebook: bytes
     exercises: tuple[Exercise, ...]
     limits: Limits
-    profile: str = "quick"
+    profile: str = GRADING_PROFILE
     sandbox: str = "auto"
     data_dir: str | None = None
 

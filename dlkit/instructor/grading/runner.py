@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,8 @@ from dlkit.instructor.grading.records import ExerciseResult, GradeResult, GradeT
 from dlkit.instructor.grading.sandbox import Sandbox, choose_sandbox
 from dlkit.instructor.grading.transport import AnswerMissing, KernelBlock, KernelExchange, NoReply
 from dlkit.instructor.grading.watchdog import Watchdog
+from dlkit.instructor.notebook_runner import NotebookRun
+from dlkit.settings import Settings
 
 __all__ = ["Unreadable", "grade_submission", "read_submission"]
 
@@ -104,21 +105,21 @@ class GradingClient(NotebookClient):
 
 
 def kernel_environment(task: GradeTask, run: Path, sandbox: Sandbox) -> dict[str, str]:
-    """The kernel's whole environment: nothing of the grader's but what a lab needs."""
+    """The kernel's whole environment: nothing of the grader's but what a lab needs. Its dlkit
+    settings are the task's (``Settings.for_kernel``): its profile, no network, a cache of its own,
+    the instructor's data folder (absolute, the same path the sandbox binds read-only)."""
+    settings = Settings(profile=task.profile, offline=True, cache_dir=run / "cache",
+                        data_dir=Path(task.data_dir) if task.data_dir else None)
     environment = {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
         "HOME": "/home/student" if sandbox.confined else str(run / "home"),
         "TMPDIR": "/tmp" if sandbox.confined else str(run / "tmp"),
         "LANG": "C.UTF-8",
-        "DLKIT_PROFILE": task.profile,
-        "DLKIT_OFFLINE": "1",
-        "DLKIT_CACHE_DIR": str(run / "cache"),
+        **settings.for_kernel(),
         "MPLBACKEND": "Agg",
         "PYTHONNOUSERSITE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
-    if task.data_dir:
-        environment["DLKIT_DATA_DIR"] = task.data_dir
     environment.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
     return environment
 
@@ -249,17 +250,16 @@ def _run_and_score(
         ip=str(run / "kernel" / "socket"),
         connection_file=str(run / "kernel" / "connection.json"),
     )
-    client = GradingClient(
-        notebook,
-        km=manager,
+    runner = NotebookRun(
+        notebook, run / "work", kernel_environment(task, run, sandbox), task.limits.cell_seconds,
+        client_class=GradingClient,
+        kernel_manager=manager,
         kernel_name=KERNEL_NAME,
-        timeout=task.limits.cell_seconds,
         interrupt_on_timeout=True,
         allow_errors=True,
         startup_timeout=120,
         shutdown_kernel="immediate",
         error_on_timeout={"ename": CELL_TIMEOUT_NAME, "evalue": "", "traceback": []},
-        resources={"metadata": {"path": str(run / "work")}},
     )
     scores: dict[str, ExerciseResult] = {}
     errors: list[str] = []
@@ -271,12 +271,11 @@ def _run_and_score(
     def execute(source: str, timeout: float, index: int) -> nbformat.NotebookNode:
         """Run ``source``; a cell that ran out of time comes back with one CellTimeout error
         (nbclient interrupted it: the kernel's KeyboardInterrupt is not the student's error)."""
-        cell = nbformat.v4.new_code_cell(source)  # nbclient stores it at ``index``: the notebook's place
         remaining = task.limits.submission_seconds - (time.monotonic() - started)
-        client.timeout = max(1, int(min(timeout, remaining)))
+        allowed = max(1, int(min(timeout, remaining)))
         began = time.monotonic()
-        client.execute_cell(cell, index)
-        if time.monotonic() - began >= client.timeout and not any(
+        cell = runner.execute_source(source, index, allowed)  # stored at ``index``: the notebook's place
+        if time.monotonic() - began >= allowed and not any(
             output.output_type == "error" and output.ename != "KeyboardInterrupt" for output in cell.outputs
         ):
             cell.outputs = [nbformat.v4.new_output("error", ename=CELL_TIMEOUT_NAME, evalue="", traceback=[])]
@@ -287,8 +286,8 @@ def _run_and_score(
             return
         scores[exercise.checker] = judge(exchange, exercise)
 
-    with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-        watchdog = Watchdog(manager.provisioner.process.pid, run, task.limits, started)
+    with runner:
+        watchdog = Watchdog(runner.kernel_process_id, run, task.limits, started)
         watchdog.start()
         exchange = KernelExchange(
             lambda code, timeout: execute(code, timeout, exchange_index),

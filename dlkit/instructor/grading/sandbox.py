@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlkit.errors import DlkitError
+from dlkit.instructor.grading.options import SANDBOX_CHOICES
 
 __all__ = ["SANDBOX_CHOICES", "Sandbox", "choose_sandbox"]
 
-SANDBOX_CHOICES = ("auto", "bubblewrap", "none")
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
 PRIVATE_TMPFS_BYTES = 256 * 1024 * 1024  # $HOME and /tmp: room for Keras' and matplotlib's caches
 

@@ -12,25 +12,15 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
+from dlkit.instructor.grading.options import GIB, Limits
+
 __all__ = ["Limits", "Watchdog"]
 
 POLL_SECONDS = 0.2
-GIB = 1024**3
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use: seconds per cell and in all, bytes of memory and of disk."""
-
-    cell_seconds: float = 120.0
-    submission_seconds: float = 900.0
-    memory_bytes: int = 4 * GIB
-    disk_bytes: int = 1 * GIB
 
 
 def folder_bytes(folder: Path) -> int:

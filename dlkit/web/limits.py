@@ -1,5 +1,5 @@
-"""A per-device rate limit: a token bucket per client address, so one phone (or one script on the
-Wi-Fi) cannot flood the class's session or the projector."""
+"""A per-client rate limit: a token bucket per client address, so one phone (or one script on the
+Wi-Fi) cannot flood a server (the class's session and its projector)."""
 
 from __future__ import annotations
 

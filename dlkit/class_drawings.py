@@ -96,9 +96,9 @@ def load_class_drawings(
         images, digits = _load(Path(folder))
         return images, digits, f"{len(digits)} drawings from {folder}"
     from dlkit.classroom.export import export_session
-    from dlkit.classroom.limits import RateLimit
-    from dlkit.classroom.mouse_digits import mouse_drawn_digits
     from dlkit.classroom.server import start_classroom
+    from dlkit.course.mouse_digits import mouse_drawn_digits
+    from dlkit.web.limits import RateLimit
 
     drawings = mouse_drawn_digits(per_class, seed=seed)
     with tempfile.TemporaryDirectory(prefix="dlkit-class-") as scratch:

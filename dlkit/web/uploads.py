@@ -3,15 +3,14 @@ shared by ``dlkit serve`` and the classroom, so both refuse the same things the 
 
 from __future__ import annotations
 
-from fastapi import Request
-from starlette.formparsers import MultiPartException
+from dlkit.web.errors import BadRequest
 
-from dlkit.deploy.inputs import BadRequest
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "read_body", "read_form"]
 
-__all__ = ["read_body", "read_form"]
+DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request, limit: int) -> bytes:
     """The request's body, refused (413) as soon as it is over ``limit`` bytes, declared or sent."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -26,9 +25,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def read_form(request: Request, body: bytes, fields: tuple[str, ...] = ()) -> tuple[bytes, str, dict]:
+async def read_form(request, body: bytes, fields: tuple[str, ...] = ()) -> tuple[bytes, str, dict]:
     """(the bytes of the form field ``file``, its file name, the text of each of ``fields``) from a
     multipart body already read (``read_body``), parsed by Starlette."""
+    from fastapi import Request
+    from starlette.formparsers import MultiPartException
 
     async def replay():
         return {"type": "http.request", "body": body, "more_body": False}

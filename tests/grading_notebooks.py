@@ -89,14 +89,22 @@ def write(path: Path, content: dict | str | bytes) -> Path:
     return path
 
 
-def sandbox_or_skip() -> None:
-    """Skip (saying why) where bubblewrap cannot confine a kernel; fail instead under
-    ``DLKIT_REQUIRE_SANDBOX=1`` (CI, where it is installed)."""
-    from dlkit.instructor.grading.sandbox import bubblewrap_problem
+def sandbox_or_skip(kind: str = "bubblewrap") -> str:
+    """The sandbox ``kind`` ("bubblewrap" or "container") as the gradebook names it ("bubblewrap",
+    "podman", "docker"); skip (saying why) where it cannot run here, or fail instead under
+    ``DLKIT_REQUIRE_SANDBOX=1`` (bubblewrap) or ``DLKIT_REQUIRE_CONTAINER=1`` (CI, where both are
+    installed)."""
+    from dlkit.instructor.grading.sandbox import bubblewrap_problem, container_sandbox
 
-    problem = bubblewrap_problem()
+    if kind == "bubblewrap":
+        problem, name = bubblewrap_problem(), "bubblewrap"
+    else:
+        found = container_sandbox()
+        problem, name = ("", found.kind) if not isinstance(found, str) else (found, "")
     if problem:
-        if os.environ.get("DLKIT_REQUIRE_SANDBOX") == "1":
-            pytest.fail(f"DLKIT_REQUIRE_SANDBOX=1 but {problem}")
-        pytest.skip(f"the grader's sandbox cannot run here: {problem}")
+        required = "DLKIT_REQUIRE_SANDBOX" if kind == "bubblewrap" else "DLKIT_REQUIRE_CONTAINER"
+        if os.environ.get(required) == "1":
+            pytest.fail(f"{required}=1 but {problem}")
+        pytest.skip(f"the grader's {kind} sandbox cannot run here: {problem}")
+    return name
 

@@ -347,3 +347,51 @@ def test_the_docs_list_every_status_and_show_the_benchmarks_stored_figures():
     spec.loader.exec_module(benchmark)
     stored = json.loads(benchmark.RESULTS.read_text(encoding="utf-8"))
     assert benchmark.figures_table(stored) in page
+
+
+def test_canvas_and_moodle_files_hold_each_students_grade_under_their_platform_id(tmp_path):
+    """Read as the platforms' importers read them: Canvas by its export's columns and the user id,
+    Moodle's assignment worksheet as mod/assign/feedback/offline/importgradeslib.php does (the
+    columns named exactly, "Participant <id>", a grade within the maximum, a readable time)."""
+    from datetime import datetime
+
+    from dlkit.instructor.grading.lms import (
+        CANVAS_FILE,
+        CANVAS_HEADER,
+        MOODLE_FILE,
+        MOODLE_PARTICIPANT,
+        MOODLE_TIME,
+    )
+
+    both = notebook(SETUP, RIGHT_CONVOLUTION, RIGHT_POOLING)
+    write(tmp_path / "canvas" / "smithjane_4242_99381_lab00.ipynb", both)
+    write(tmp_path / "canvas" / "doejohn_late_5151_99400_lab00.ipynb", notebook(SETUP, RIGHT_POOLING))
+    write(tmp_path / "moodle" / "Ana María Ruiz_777_assignsubmission_file_" / "lab00.ipynb", both)
+    write(tmp_path / "moodle" / "=cmd_778_assignsubmission_file_" / "lab00.ipynb", notebook(SETUP))
+    options = GradeOptions(sandbox="none")
+    said = []
+    grade_class(LAB_00, tmp_path / "canvas", tmp_path / "out-canvas", options, progress=said.append)
+    assert f"{CANVAS_FILE}: 2 students, for the LMS's gradebook import" in said
+    grade_class(LAB_00, tmp_path / "moodle", tmp_path / "out-moodle", options, **QUIET)
+
+    with open(tmp_path / "out-canvas" / CANVAS_FILE, encoding="utf-8", newline="") as file:
+        canvas = list(csv.reader(file))
+    assert tuple(canvas[0][:5]) == CANVAS_HEADER and canvas[0][5] == LAB_00.stem
+    assert canvas[1][0].strip() == "Points Possible" and canvas[1][5] == "2"
+    assert {row[1]: float(row[5]) for row in canvas[2:]} == {"4242": 2.0, "5151": 1.0}
+    assert not (tmp_path / "out-canvas" / MOODLE_FILE).exists()
+
+    with open(tmp_path / "out-moodle" / MOODLE_FILE, encoding="utf-8", newline="") as file:
+        header, *records = list(csv.reader(file))
+    identifier, grade, modified = (header.index(name) for name in
+                                   ("Identifier", "Grade", "Last modified (grade)"))
+    by_participant = {}
+    for record in records:
+        assert record[identifier].startswith(MOODLE_PARTICIPANT)
+        by_participant[record[identifier][len(MOODLE_PARTICIPANT):]] = float(record[grade])
+        assert 0 <= float(record[grade]) <= float(record[header.index("Maximum Grade")])
+        datetime.strptime(record[modified], MOODLE_TIME)
+    assert by_participant == {"777": 2.0, "778": 0.0}
+    names = [record[header.index("Full name")] for record in records]
+    assert "Ana María Ruiz" in names and "'=cmd" in names  # never a formula in a spreadsheet
+    assert "dlkit: 2/2" in records[names.index("Ana María Ruiz")][header.index("Feedback comments")]

@@ -1,6 +1,7 @@
 """`dlkit grade` on a class of messy and hostile notebooks: each gets its own row with a clear status
 and reason, none stops the others, none scores what it did not earn, none reaches outside its own
-folder. One grading run (two kernels at a time, real kernels in bubblewrap) serves every test here."""
+folder. One grading run per sandbox (two kernels at a time, real kernels in bubblewrap, then each in
+a Podman or Docker container) serves every test here."""
 
 from __future__ import annotations
 
@@ -56,9 +57,10 @@ def hash_tree(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    sandbox_or_skip()
+@pytest.fixture(scope="module", params=["bubblewrap", "container"])
+def graded(tmp_path_factory, request):
+    sandboxed = sandbox_or_skip(request.param)
+    CountingHandler.requests = 0
     root = tmp_path_factory.mktemp("class")
     submissions, out = root / "submissions", root / "gradebook"
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler)
@@ -152,7 +154,8 @@ def graded(tmp_path_factory):
     before = hash_tree(submissions)
     limits = Limits(cell_seconds=8, submission_seconds=120, memory_bytes=int(1.5 * 1024**3))
     rows = grade_class(
-        LAB_00, submissions, out, GradeOptions(jobs=2, limits=limits), progress=lambda line: None
+        LAB_00, submissions, out, GradeOptions(jobs=2, limits=limits, sandbox=request.param),
+        progress=lambda line: None,
     )
     server.shutdown()
     yield {
@@ -161,6 +164,7 @@ def graded(tmp_path_factory):
         "submissions": submissions,
         "before": before,
         "home_target": home_target,
+        "sandboxed": sandboxed,
     }
     home_target.unlink(missing_ok=True)
 
@@ -196,7 +200,7 @@ def test_every_submission_has_its_row_and_the_csv_and_database_agree(graded):
         messages = database.execute("SELECT COUNT(*) FROM scores WHERE message != ''").fetchone()[0]
     assert {row["student"]: int(row["total"]) for row in table} == stored
     assert messages == 2 * len(table)
-    assert all(row["sandboxed"] == "bubblewrap" for row in table if row["status"] != "unreadable")
+    assert all(row["sandboxed"] == graded["sandboxed"] for row in table if row["status"] != "unreadable")
 
 
 def test_a_right_notebook_scores_every_exercise(graded):

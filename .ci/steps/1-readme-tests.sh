@@ -5,6 +5,7 @@
 # alone on an empty cache on TensorFlow, and no temporary folder left by a lab.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 system_packages
+container_runtime
 started=$(date +%s)
 newest_environment
 pytest   # README.md, "Two commands", after `pip install -e ".[test,deploy]"`

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
+    "ConnectionLimits",
     "Drawing",
     "RateLimit",
     "RunningClassroom",
@@ -29,6 +30,7 @@ __all__ = [
 # Each public name and the module that holds it: a name is imported when first used, so that
 # importing one module of the package (its card, its server) does not load numpy, Keras or FastAPI.
 _WHERE = {
+    "ConnectionLimits": "dlkit.web.connections",
     "Drawing": "dlkit.classroom.session",
     "RateLimit": "dlkit.web.limits",
     "RunningClassroom": "dlkit.classroom.server",

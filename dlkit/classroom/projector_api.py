@@ -13,11 +13,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from starlette.concurrency import run_in_threadpool
 
 from dlkit.classroom.access import Instructor
+from dlkit.web.app import packaged_script
 from dlkit.web.errors import json_error
 
 __all__ = ["router"]
 
 router = APIRouter()
+router.add_api_route("/projector.js", packaged_script("dlkit.classroom", "projector.js"),
+                     include_in_schema=False)
 PAGE = resources.files("dlkit.classroom").joinpath("projector.html").read_text(encoding="utf-8")
 HEARTBEAT_SECONDS = 15.0
 

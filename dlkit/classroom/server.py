@@ -15,6 +15,7 @@ from dlkit.classroom.session import Session, open_session
 from dlkit.deploy.requirements import INSTALL_HINT
 from dlkit.deploy.server import guess_line
 from dlkit.errors import DlkitError
+from dlkit.web.connections import ConnectionLimits
 from dlkit.web.limits import RateLimit
 from dlkit.web.server import (
     CLASSROOM_PORT,
@@ -74,10 +75,10 @@ class RunningClassroom(RunningServer):
     on leaving a ``with``) and closes the session."""
 
     def __init__(self, predictor: Predictor, session: Session, host: str, port: int,
-                 rate_limit: RateLimit | None, max_upload_bytes: int):
+                 rate_limit: RateLimit | None, max_upload_bytes: int, limits: ConnectionLimits | None = None):
         self.session = session
         super().__init__(lambda url: _app(predictor, session, url, rate_limit, max_upload_bytes), host, port,
-                         "the classroom", on_stop=end_feeds)
+                         "the classroom", on_stop=end_feeds, limits=limits)
 
     @property
     def student_url(self) -> str:
@@ -100,15 +101,18 @@ def start_classroom(
     port: int = 0,
     rate_limit: RateLimit | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    connection_limits: ConnectionLimits | None = None,
 ) -> RunningClassroom:
     """Serve a classroom for ``model`` in the background, storing into the ``session`` folder
-    (reopened if it exists). ``port=0`` takes a free port; call ``stop()`` when done."""
+    (reopened if it exists). ``port=0`` takes a free port; call ``stop()`` when done.
+    ``connection_limits``: how many connections, from whom, how slow (``ConnectionLimits()``)."""
     from dlkit.deploy.predictors import Predictor, load_predictor
 
     predictor = model if isinstance(model, Predictor) else load_predictor(model)
     opened = open_session(session, model=predictor.card.name)
     try:
-        return RunningClassroom(predictor, opened, host, port, rate_limit, max_upload_bytes)
+        return RunningClassroom(predictor, opened, host, port, rate_limit, max_upload_bytes,
+                                connection_limits)
     except BaseException:
         opened.close()
         raise

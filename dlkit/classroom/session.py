@@ -5,6 +5,12 @@ transaction) before the student gets the model's answer, so a restart of the ser
 nothing: reopening the folder gives the same join code, instructor key and drawings. A drawing the
 instructor hides leaves the projector's wall, the class's accuracy and the export; it stays on
 disk (shown again with one click).
+
+Each drawing records its device (a hash of its address, never the address). The wall is shared
+fairly: its places go round the devices, newest first, so one device sends as many as it likes and
+still holds only its share. A *muted* device's drawings, past and to come, leave the wall, the
+class's numbers and the export until it is unmuted; "hide all from this device" hides what it sent
+so far.
 """
 
 from __future__ import annotations
@@ -40,7 +46,12 @@ CREATE TABLE IF NOT EXISTS drawings (
     client TEXT NOT NULL,      -- which device sent it (a hash of its address): counts, never shown
     hidden INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS devices (client TEXT PRIMARY KEY, muted INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS drawings_by_client ON drawings (client, id);
 """
+# What the class's numbers, the wall and the export count: not hidden, not from a muted device.
+COUNTED = "hidden = 0 AND client NOT IN (SELECT client FROM devices WHERE muted = 1)"
+COLUMNS = "id, created, label, answer, confidence, top, hidden, client"
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,11 @@ class Drawing:
     confidence: float
     top: list[dict]
     hidden: bool = False
+    device: str = ""  # which device sent it: a hash of its address, the same for all it sends
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Drawing:
+        return cls(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), bool(row[6]), row[7])
 
     @property
     def correct(self) -> bool:
@@ -62,7 +78,7 @@ class Drawing:
     def as_json(self) -> dict:
         return {"id": self.id, "created": self.created, "label": self.label, "answer": self.answer,
                 "confidence": round(self.confidence, 6), "top": self.top, "hidden": self.hidden,
-                "correct": self.correct}
+                "correct": self.correct, "device": self.device}
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,7 @@ class Session:
         self.join_code = self._fact("join_code")
         self.instructor_key = self._fact("instructor_key")
         self.model = self._fact("model")
+        self._muted = {row[0] for row in connection.execute("SELECT client FROM devices WHERE muted = 1")}
 
     def _fact(self, name: str) -> str:
         row = self._db.execute("SELECT value FROM facts WHERE name = ?", (name,)).fetchone()
@@ -120,7 +137,7 @@ class Session:
             except BaseException:
                 self._db.rollback()
                 raise
-        return Drawing(drawing_id, created, label, answer, float(confidence), top)
+        return Drawing(drawing_id, created, label, answer, float(confidence), top, device=client)
 
     def set_hidden(self, drawing_id: int, hidden: bool) -> bool:
         """Hide (or show again) a drawing; False when there is no such drawing (an id SQLite cannot
@@ -134,10 +151,11 @@ class Session:
         return cursor.rowcount == 1
 
     def drawings(self, limit: int | None = None, include_hidden: bool = True) -> list[Drawing]:
-        """The newest drawings first."""
-        query = "SELECT id, created, label, answer, confidence, top, hidden FROM drawings"
+        """The newest drawings first; without ``include_hidden``, only those counted (not hidden,
+        not from a muted device)."""
+        query = f"SELECT {COLUMNS} FROM drawings"
         if not include_hidden:
-            query += " WHERE hidden = 0"
+            query += f" WHERE {COUNTED}"
         query += " ORDER BY id DESC"
         parameters: tuple = ()
         if limit is not None:
@@ -145,18 +163,29 @@ class Session:
             parameters = (limit,)
         with self._lock:
             rows = self._db.execute(query, parameters).fetchall()
-        return [Drawing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6])) for r in rows]
+        return [Drawing.from_row(row) for row in rows]
+
+    def wall(self, places: int) -> list[Drawing]:
+        """The wall's drawings, newest first, its ``places`` shared fairly: each device's newest, then
+        each one's second newest, and so on (the most recent devices first in each round)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY client ORDER BY id DESC) "
+                f"AS turn FROM drawings WHERE {COUNTED}) ORDER BY turn, id DESC LIMIT ?", (places,)
+            ).fetchall()
+        return sorted((Drawing.from_row(row) for row in rows), key=lambda d: d.id, reverse=True)
 
     def get(self, drawing_id: int) -> Drawing | None:
+        if not 1 <= drawing_id <= LARGEST_ID:
+            return None
         with self._lock:
-            r = self._db.execute("SELECT id, created, label, answer, confidence, top, hidden FROM drawings "
-                                 "WHERE id = ?", (drawing_id,)).fetchone()
-        return None if r is None else Drawing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6]))
+            row = self._db.execute(f"SELECT {COLUMNS} FROM drawings WHERE id = ?", (drawing_id,)).fetchone()
+        return None if row is None else Drawing.from_row(row)
 
     def stats(self) -> SessionStats:
         with self._lock:
             rows = self._db.execute(
-                "SELECT label, answer, COUNT(*) FROM drawings WHERE hidden = 0 GROUP BY label, answer"
+                f"SELECT label, answer, COUNT(*) FROM drawings WHERE {COUNTED} GROUP BY label, answer"
             ).fetchall()
         confusion: dict[str, dict[str, int]] = {}
         for label, answer, count in rows:
@@ -166,13 +195,49 @@ class Session:
         return SessionStats(total, correct, confusion)
 
     def confident_mistakes(self, limit: int = 5) -> list[Drawing]:
-        """The wrong answers the model was surest of (hidden ones left out)."""
+        """The wrong answers the model was surest of (only counted drawings)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, created, label, answer, confidence, top, hidden FROM drawings "
-                "WHERE hidden = 0 AND label != answer ORDER BY confidence DESC, id DESC LIMIT ?", (limit,)
+                f"SELECT {COLUMNS} FROM drawings WHERE {COUNTED} AND label != answer "
+                "ORDER BY confidence DESC, id DESC LIMIT ?", (limit,)
             ).fetchall()
-        return [Drawing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), bool(r[6])) for r in rows]
+        return [Drawing.from_row(row) for row in rows]
+
+    def has_device(self, device: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM drawings WHERE client = ? LIMIT 1", (device,)).fetchone() \
+                is not None
+
+    def set_muted(self, device: str, muted: bool) -> bool:
+        """Mute (or unmute) a device; False when no drawing came from it."""
+        if not self.has_device(device):
+            return False
+        with self._lock:
+            self._db.execute("INSERT INTO devices (client, muted) VALUES (?, ?) ON CONFLICT (client) "
+                             "DO UPDATE SET muted = excluded.muted", (device, int(muted)))
+            self._db.commit()
+            (self._muted.add if muted else self._muted.discard)(device)
+        return True
+
+    def is_muted(self, device: str) -> bool:
+        return device in self._muted
+
+    def muted_devices(self) -> list[dict]:
+        """The muted devices, each with how many drawings it sent."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT devices.client, COUNT(drawings.id) FROM devices LEFT JOIN drawings "
+                "ON drawings.client = devices.client WHERE devices.muted = 1 GROUP BY devices.client "
+                "ORDER BY devices.client").fetchall()
+        return [{"device": device, "drawings": count} for device, count in rows]
+
+    def hide_device(self, device: str) -> int:
+        """Hide every drawing the device has sent so far; returns how many were newly hidden."""
+        with self._lock:
+            cursor = self._db.execute("UPDATE drawings SET hidden = 1 WHERE client = ? AND hidden = 0",
+                                      (device,))
+            self._db.commit()
+        return cursor.rowcount
 
     def close(self) -> None:
         with self._lock:

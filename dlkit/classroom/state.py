@@ -18,7 +18,7 @@ from dlkit.deploy.card import ServingCard
 from dlkit.deploy.inputs import prepare_picture, scale_for_model
 from dlkit.deploy.predictors import Predictor
 from dlkit.web.answers import top_classes
-from dlkit.web.limits import RateLimit
+from dlkit.web.limits import GUESSES_AT_ONCE, GUESSES_PER_MINUTE, RateLimit
 
 __all__ = ["MISTAKES_SHOWN", "TOP_K", "WALL_SIZE", "Broadcast", "Classroom", "what_is_kept"]
 
@@ -76,6 +76,7 @@ class Classroom:
     rate_limit: RateLimit
     max_upload_bytes: int
     broadcast: Broadcast = field(default_factory=lambda: Broadcast())
+    guesses: RateLimit = field(default_factory=lambda: RateLimit(GUESSES_PER_MINUTE, GUESSES_AT_ONCE))
 
     @property
     def card(self) -> ServingCard:
@@ -91,7 +92,8 @@ class Classroom:
         return {
             "model": card.name, "classes": list(self.classes), "input_kind": card.input_kind,
             "test_accuracy": card.test_accuracy, "join_code": session.join_code, "student_url": self.join_url,
-            "drawings": [d.as_json() for d in session.drawings(limit=WALL_SIZE, include_hidden=False)],
+            "drawings": [d.as_json() for d in session.wall(WALL_SIZE)],
+            "muted": session.muted_devices(),
             **self.summary(),
         }
 

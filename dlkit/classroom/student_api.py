@@ -12,12 +12,14 @@ from starlette.concurrency import run_in_threadpool
 
 from dlkit.classroom.access import Joined, client_address
 from dlkit.classroom.state import what_is_kept
+from dlkit.web.app import packaged_script
 from dlkit.web.errors import BadRequest
 from dlkit.web.uploads import read_body, read_form
 
 __all__ = ["router"]
 
 router = APIRouter()
+router.add_api_route("/student.js", packaged_script("dlkit.classroom", "student.js"), include_in_schema=False)
 PAGE = resources.files("dlkit.classroom").joinpath("student.html").read_text(encoding="utf-8")
 
 
@@ -58,5 +60,6 @@ async def send_drawing(request: Request, classroom: Joined) -> JSONResponse:
     client = hashlib.sha256((session.instructor_key + client_address(request)).encode()).hexdigest()[:16]
     # Decoding, the model and storing run off the event loop, which stays free for the feed.
     drawing = await run_in_threadpool(classroom.answer_and_store, data, name, label, client)
-    classroom.broadcast.send("drawing", drawing.as_json())
+    if not session.is_muted(client):  # a muted device's drawings are answered, kept, and not shown
+        classroom.broadcast.send("drawing", drawing.as_json())
     return JSONResponse(drawing.as_json())

@@ -66,8 +66,13 @@ MODE_NAMES = {  # Pillow's modes, as the report names them
 }  # fmt: skip
 
 
-UPLOAD_MAX_PIXELS = 64_000_000  # a 48-megapixel phone photo passes
-UPLOAD_NOT_A_PICTURE = "not a picture Pillow can read (JPEG, PNG, HEIC, WebP, ... are): send a picture file"
+UPLOAD_MAX_PIXELS = 64_000_000  # no upload is decoded past this, whatever the caller allows
+# What an upload may be: what phones, browsers and cameras make. Pillow is asked to try these formats
+# only, so a PostScript file never reaches Ghostscript and a PSD or TGA is "not a picture".
+UPLOAD_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "HEIF", "AVIF")
+UPLOAD_NOT_A_PICTURE = ("not a picture of a kind a phone or browser makes (JPEG, PNG, HEIC, WebP, GIF, "
+                        "BMP, AVIF): send one of those")
+DRAFT_FORMATS = ("JPEG", "MPO")  # decoded at 1/2, 1/4 or 1/8 of their size when that is all needed
 
 
 class UnreadableImage(DlkitError):
@@ -129,22 +134,60 @@ def read_image_bytes(
     name: str = "upload",
     reduce_to: tuple[int, int] | None = None,
     background: tuple[int, int, int] | None = None,
+    max_decoded_pixels: int = UPLOAD_MAX_PIXELS,
+    ink_from_transparency: bool = False,
 ) -> Picture:
-    """Read a picture that arrived as bytes (an upload to ``dlkit serve``) exactly as
-    ``read_image`` reads a file: the same formats, checks and conversions. A picture of more than
-    ``UPLOAD_MAX_PIXELS`` is refused before it is decoded: a few kilobytes of PNG can unpack into
-    gigabytes, and a service must not let one request take its memory.
+    """Read a picture that arrived as bytes (an upload to ``dlkit serve`` or the classroom) as
+    ``read_image`` reads a file (upright, 8-bit RGB), of the kinds phones and browsers make only
+    (``UPLOAD_FORMATS``). How many pixels decoding it would make is read from its header, before
+    anything is decoded (a JPEG counts at the reduced size ``reduce_to`` lets it be decoded at), and
+    past ``max_decoded_pixels`` it is refused: a few kilobytes of PNG can unpack into gigabytes, and
+    a service must not let one request take its memory.
 
     ``background`` (an RGB colour) is laid under transparent pixels instead of dropping the
-    transparency: a digit drawn in black on a transparent background then stays visible on white.
+    transparency; with ``ink_from_transparency`` a picture drawn on a transparent layer is read by
+    its opacity instead (the drawn strokes white on black, whatever colour they were drawn in: white
+    ink on a transparent canvas is ink, not a blank page).
 
     Raises:
-        UnreadableImage: empty, truncated, too large or not a picture; ``name`` stands for the
-            file in the message.
+        UnreadableImage: empty, truncated, too large or not a picture of an accepted kind; ``name``
+            stands for the file in the message.
     """
     if not data:
         raise UnreadableImage(Path(name), "an empty file (0 bytes): send the picture itself")
-    return _decode(io.BytesIO(data), Path(name), reduce_to, upload=True, background=background)
+    limit = min(max_decoded_pixels, UPLOAD_MAX_PIXELS)
+    return _decode(io.BytesIO(data), Path(name), reduce_to, upload=True, background=background,
+                   max_decoded_pixels=limit, ink_from_transparency=ink_from_transparency)
+
+
+def _draft_scale(width: int, height: int, reduce_to: tuple[int, int] | None) -> int:
+    """1, 2, 4 or 8: how much smaller a JPEG can be decoded, keeping at least twice ``reduce_to``."""
+    if not reduce_to:
+        return 1
+    side = 2 * max(reduce_to)
+    scale = 1
+    while scale < 8 and min(width, height) // (scale * 2) >= side:
+        scale *= 2
+    return scale
+
+
+def _upload_formats() -> list[str]:
+    """``UPLOAD_FORMATS`` that this Pillow can open (HEIF with pillow-heif, AVIF where built in)."""
+    Image.init()  # every plugin registered, so that asking for MPO does not fail
+    return [name for name in UPLOAD_FORMATS if name in Image.OPEN]
+
+
+def _reduced(image: Image.Image, reduce_to: tuple[int, int] | None) -> Image.Image:
+    """``image`` shrunk by a whole factor (averaging each block of pixels) while it stays at least
+    twice ``reduce_to`` on its shorter side: an upload is kept no larger than its use needs."""
+    if not reduce_to:
+        return image
+    factor = min(image.width, image.height) // (2 * max(reduce_to))
+    if factor < 2:
+        return image
+    if image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):  # palettes, CMYK, 1-bit: made plain first
+        image = image.convert("RGBA" if _has_transparency(image) else "RGB")
+    return image.reduce(factor)
 
 
 def _decode(
@@ -153,19 +196,30 @@ def _decode(
     reduce_to: tuple[int, int] | None,
     upload: bool = False,
     background: tuple[int, int, int] | None = None,
+    max_decoded_pixels: int = UPLOAD_MAX_PIXELS,
+    ink_from_transparency: bool = False,
 ) -> Picture:
     try:
-        with Image.open(source) as image:
-            if upload and image.width * image.height > UPLOAD_MAX_PIXELS:
-                raise UnreadableImage(path, f"too large: {image.width}x{image.height} pixels; send a picture "
-                                            f"under {UPLOAD_MAX_PIXELS // 1_000_000} megapixels")
-            if reduce_to and image.format == "JPEG":
+        with Image.open(source, formats=_upload_formats() if upload else None) as image:
+            if upload:
+                drafts = image.format in DRAFT_FORMATS
+                scale = _draft_scale(image.width, image.height, reduce_to) if drafts else 1
+                decoded = (image.width // scale) * (image.height // scale)
+                if decoded > max_decoded_pixels:
+                    raise UnreadableImage(path, f"too large: {image.width}x{image.height} pixels; send a "
+                                                f"picture of at most {max_decoded_pixels / 1e6:g} megapixels")
+            if reduce_to and image.format in DRAFT_FORMATS:
                 side = 2 * max(reduce_to)  # square: the picture may still be turned by 90 degrees
                 image.draft("RGB", (side, side))
             image.load()  # a full decode: a truncated file fails here, not later during training
             file_format = image.format or "unknown"
-            upright, changes = _upright(image)
-            if background is not None and _has_transparency(upright):
+            loaded = _reduced(image, reduce_to) if upload else image  # the big decode freed at once
+            upright, changes = _upright(loaded)
+            if ink_from_transparency and _has_transparency(upright) and _drawn_on_transparency(upright):
+                opacity = upright.convert("RGBA").getchannel("A")
+                upright = Image.merge("RGB", (opacity, opacity, opacity))
+                changes.append("drawn on a transparent layer: read by its opacity")
+            elif background is not None and _has_transparency(upright):
                 upright = _over(upright, background)
                 changes.append("transparent parts laid on a background")
             pixels, converted = _to_rgb8(upright)
@@ -217,6 +271,14 @@ def _upright(image: Image.Image) -> tuple[Image.Image, list[str]]:
 
 def _has_transparency(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _drawn_on_transparency(image: Image.Image) -> bool:
+    """Whether the picture's strokes sit on a transparent background: most of it see-through, some
+    of it opaque (a canvas exported with its background left transparent)."""
+    opacity = np.asarray(image.convert("RGBA").getchannel("A"))
+    transparent = float((opacity < 16).mean())
+    return 0.5 <= transparent < 1.0
 
 
 def _over(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
+    "ConnectionLimits",
+    "ContainerRecipe",
     "EXPORTS",
     "Export",
     "ExportedFile",
@@ -39,11 +41,14 @@ __all__ = [
     "serve_forever",
     "start_service",
     "write_card",
+    "write_container",
 ]
 
 # Each public name and the module that holds it: a name is imported when first used, so that
 # importing one module of the package (its card, its server) does not load numpy, Keras or FastAPI.
 _WHERE = {
+    "ConnectionLimits": "dlkit.web.connections",
+    "ContainerRecipe": "dlkit.deploy.container",
     "EXPORTS": "dlkit.deploy.formats",
     "Export": "dlkit.deploy.formats",
     "ExportedFile": "dlkit.deploy.export",
@@ -64,6 +69,7 @@ _WHERE = {
     "serve_forever": "dlkit.deploy.server",
     "start_service": "dlkit.deploy.server",
     "write_card": "dlkit.deploy.card",
+    "write_container": "dlkit.deploy.container",
 }
 
 

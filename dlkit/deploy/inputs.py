@@ -4,12 +4,17 @@ Pictures are decoded by ``dlkit.data.images.read_image_bytes``, the path every p
 takes, then prepared as the model's serving card says:
 
 - a *digit* (MNIST models) is made to look like MNIST: grey, white ink on black (a dark-on-light
-  photo of a written digit is inverted), cropped to its ink, scaled into a 20x20 box and centred
-  on its centre of mass in 28x28 — what MNIST's makers did, and what makes a digit drawn anywhere
-  on the page's canvas readable;
+  photo of a written digit is inverted, strokes on a transparent layer are read by their opacity),
+  cropped to its ink, scaled into a 20x20 box and centred on its centre of mass in 28x28 — what
+  MNIST's makers did, and what makes a digit drawn anywhere on the page's canvas readable;
 - a *photo* is resized to the model's input, as the labs' folder loader resizes it; for a
   pretrained ImageNet classifier (a card with ``central_fraction`` 0.875) its centre is cropped to
   the input's shape first, as ImageNet's test pictures were, and resized bicubically.
+
+A picture is bounded by what the model needs before it is decoded: at most
+``DECODED_PIXELS[kind]`` pixels decoded (a JPEG counts at the reduced size it can be decoded at for
+the model's input), and at most ``DECODES_AT_ONCE`` pictures decoded at a time, so a burst of
+oversized pictures from one device queues instead of taking the server's memory.
 
 A JSON array is taken as it is: one input shaped like the model's input, or a batch of them.
 """
@@ -17,6 +22,7 @@ A JSON array is taken as it is: one input shaped like the model's input, or a ba
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from PIL import Image
@@ -37,6 +43,13 @@ __all__ = [
 
 MAX_JSON_BATCH = 256
 DIGIT_BOX = 20  # MNIST: each digit scaled to fit 20x20, centred by mass in 28x28
+DIGIT_SOURCE_SIDE = 128  # a digit's picture is kept at least 256 pixels on its shorter side
+# Pixels an upload may decode to, by input kind: a digit needs 28x28 (a phone's photo of a written one
+# decodes at a fraction of its size); a photo model 224x224, from a phone photo of up to 16 megapixels.
+DECODED_PIXELS = {"digit": 4_000_000, "photo": 16_000_000}
+DECODES_AT_ONCE = 2
+DECODE_WAIT_SECONDS = 30
+_decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
 INK_THRESHOLD = 40  # grey levels (of 255) below which a pixel counts as background
 
 
@@ -51,14 +64,25 @@ def prepare_picture(data: bytes, name: str, card: ServingCard) -> tuple[np.ndarr
     done to it). A digit is made to look like MNIST, a photo is resized; the classroom stores this."""
     if card.input_kind == "values":
         raise BadRequest(415, "this model takes numbers, not pictures: send a JSON array")
+    digit = card.input_kind == "digit"
+    # kept at least twice this on its shorter side (a JPEG is decoded at a fraction of its size):
+    # a digit is cropped to its ink first, which may be a small part of a photo of a page
+    reduce_to = (DIGIT_SOURCE_SIDE,) * 2 if digit else tuple(card.input_shape[:2])
+    if not _decoding.acquire(timeout=DECODE_WAIT_SECONDS):
+        raise BadRequest(503, "the server is decoding other pictures: try again in a moment")
     try:
-        reduce_to = tuple(card.input_shape[:2]) if card.input_kind == "photo" else None  # JPEG draft decode
-        paper = (255, 255, 255) if card.input_kind == "digit" else None  # ink on a transparent layer
-        picture = read_image_bytes(data, name, reduce_to=reduce_to, background=paper)
+        picture = read_image_bytes(
+            data, name, reduce_to=reduce_to, max_decoded_pixels=DECODED_PIXELS[card.input_kind],
+            background=(255, 255, 255) if digit else None,  # a picture partly see-through: on paper
+            ink_from_transparency=digit,  # strokes drawn on a transparent layer, whatever their colour
+        )
     except UnreadableImage as error:
-        raise BadRequest(400, f"{name}: {error.reason}") from None
+        status = 413 if error.reason.startswith("too large") else 400
+        raise BadRequest(status, f"{name}: {error.reason}") from None
+    finally:
+        _decoding.release()
     changes = list(picture.changes)
-    if card.input_kind == "digit":
+    if digit:
         grey, digit_changes = prepare_digit(picture.pixels, digit_grid(card.input_shape))
         changes += digit_changes
         return grey.reshape(card.input_shape), changes  # (28, 28), (28, 28, 1) or (784,)
@@ -133,7 +157,10 @@ def array_to_inputs(values: object, card: ServingCard) -> tuple[np.ndarray, bool
             422, f"expected a JSON array shaped {list(shape)}, got a JSON {type(values).__name__}"
         )
     try:
-        array = np.asarray(values, dtype=np.float32)
+        with np.errstate(over="ignore"):  # 1e39 becomes inf, refused below: no warning in the log
+            array = np.asarray(values, dtype=np.float32)
+    except OverflowError:  # an integer of hundreds of digits: beyond any float
+        raise BadRequest(422, "the JSON array holds a number too large for the model's input") from None
     except (ValueError, TypeError):
         raise BadRequest(
             422, f"the JSON array is ragged or holds non-numbers; expected shape {list(shape)}"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from dlkit.deploy.requirements import INSTALL_HINT
 from dlkit.errors import DlkitError
+from dlkit.web.connections import ConnectionLimits
 from dlkit.web.server import (
     DEFAULT_HOST,
     SERVE_PORT,
@@ -75,9 +76,11 @@ def startup_line(predictor: Predictor, host: str, port: int) -> str:
 class RunningService(RunningServer):
     """A service running in a background thread; ``stop()`` ends it (also on leaving a ``with``)."""
 
-    def __init__(self, predictor: Predictor, host: str, port: int, max_upload_bytes: int):
+    def __init__(self, predictor: Predictor, host: str, port: int, max_upload_bytes: int,
+                 limits: ConnectionLimits | None = None):
         self.predictor = predictor
-        super().__init__(lambda url: _app(predictor, max_upload_bytes), host, port, "the service")
+        super().__init__(lambda url: _app(predictor, max_upload_bytes), host, port, "the service",
+                         limits=limits)
 
     def page(self, height: int = 620):
         """The service's page, to show in a notebook: in Colab through Colab's own port proxy
@@ -102,11 +105,13 @@ def start_service(
     host: str = DEFAULT_HOST,
     port: int = 0,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    connection_limits: ConnectionLimits | None = None,
 ):
     """Serve ``model`` (a file ``load_predictor`` reads, a pretrained network's name, or a loaded
     predictor) in the background.
 
     ``port=0`` takes a free port; ``service.url`` says which. Call ``service.stop()`` when done.
+    ``connection_limits``: how many connections, from whom, how slow (``ConnectionLimits()``).
 
     Example:
         >>> service = start_service("exported/mnist_convnet.keras")
@@ -117,7 +122,7 @@ def start_service(
     from dlkit.deploy.predictors import Predictor, load_predictor
 
     predictor = model if isinstance(model, Predictor) else load_predictor(model)
-    return RunningService(predictor, host, port, max_upload_bytes)
+    return RunningService(predictor, host, port, max_upload_bytes, connection_limits)
 
 
 def serve_forever(

@@ -27,7 +27,7 @@ from dlkit.deploy.formats import FORMAT_NAMES
 from dlkit.deploy.inputs import array_to_inputs, picture_to_input
 from dlkit.deploy.predictors import Predictor
 from dlkit.web.answers import top_classes
-from dlkit.web.app import new_app
+from dlkit.web.app import new_app, packaged_script
 from dlkit.web.errors import BadRequest
 from dlkit.web.uploads import DEFAULT_MAX_UPLOAD_BYTES, read_body, read_form
 
@@ -66,6 +66,8 @@ def create_app(
     @app.get("/", response_class=HTMLResponse)
     async def home() -> HTMLResponse:
         return HTMLResponse(page)
+
+    app.add_api_route("/page.js", packaged_script("dlkit.deploy", "page.js"), include_in_schema=False)
 
     @app.get("/health")
     async def health() -> dict:
@@ -118,9 +120,9 @@ async def _read_inputs(request: Request, card, limit: int) -> tuple[np.ndarray, 
                 from None
         inputs, batched = array_to_inputs(values, card)
         return inputs, batched, []
-    if content_type.startswith("image/"):
-        inputs, changes = picture_to_input(body, "the uploaded body", card)
+    if content_type.startswith("image/"):  # decoded off the event loop, which stays free for others
+        inputs, changes = await run_in_threadpool(picture_to_input, body, "the uploaded body", card)
         return inputs, False, changes
     data, name, _ = await read_form(request, body)
-    inputs, changes = picture_to_input(data, name, card)
+    inputs, changes = await run_in_threadpool(picture_to_input, data, name, card)
     return inputs, False, changes

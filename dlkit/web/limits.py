@@ -1,5 +1,6 @@
 """A per-client rate limit: a token bucket per client address, so one phone (or one script on the
-Wi-Fi) cannot flood a server (the class's session and its projector)."""
+Wi-Fi) cannot flood a server (the class's session and its projector), nor guess its join code or
+instructor key (``GUESSES``: wrong ones are counted, and past the limit not even checked)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-__all__ = ["RateLimit"]
+__all__ = ["GUESSES_AT_ONCE", "GUESSES_PER_MINUTE", "RateLimit"]
+
+GUESSES_AT_ONCE = 10  # wrong join codes or keys from one device before it must wait
+GUESSES_PER_MINUTE = 6  # then this many a minute: 23**6 join codes take a device 47 years
 
 
 @dataclass
@@ -22,12 +26,15 @@ class RateLimit:
         self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
         self._lock = threading.Lock()
 
-    def wait_seconds(self, client: str) -> float:
-        """0 and one drawing taken from ``client``'s bucket, or how long it must wait for the next."""
+    def wait_seconds(self, client: str, take: bool = True) -> float:
+        """0 and one drawing taken from ``client``'s bucket (none with ``take=False``: only asking),
+        or how long it must wait for the next."""
         now = time.monotonic()
         with self._lock:
             tokens, when = self._buckets.get(client, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - when) * self.per_minute / 60.0)
+            if tokens >= 1.0 and not take:
+                return 0.0
             if tokens >= 1.0:
                 self._buckets[client] = (tokens - 1.0, now)
                 if len(self._buckets) > self.max_clients:

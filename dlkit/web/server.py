@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from dlkit.errors import DlkitError
+from dlkit.web.connections import ACCEPT_BACKLOG, ConnectionGuard, ConnectionLimits, guarded_protocol
 
 __all__ = [
     "CLASSROOM_PORT",
@@ -51,7 +52,7 @@ def listen_on(host: str, port: int) -> socket.socket:
         if error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == 10048:  # WSAEADDRINUSE
             raise DlkitError(f"port {port} on {host} is in use: choose another with --port") from None
         raise DlkitError(f"cannot listen on {host}:{port} ({error.strerror})") from None
-    sock.listen(128)
+    sock.listen(ACCEPT_BACKLOG)
     return sock
 
 
@@ -78,14 +79,30 @@ def reachable_host(host: str) -> str:
         probe.close()
 
 
-def uvicorn_server(app):
-    """uvicorn, configured once for every dlkit server: no access log (a class's traffic is not the
-    instructor's to read), a short graceful shutdown."""
+def uvicorn_server(app, limits: ConnectionLimits | None = None):
+    """uvicorn, configured once for every dlkit server: connections guarded (``connections``: how
+    many, from whom, how slow), no access log (a class's traffic is not the instructor's to read), a
+    short graceful shutdown, and asyncio's complaints logged one line a period."""
     import uvicorn
 
+    guard = ConnectionGuard(limits)
+    app.state.connections = guard
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            backlog=ACCEPT_BACKLOG, http=guarded_protocol(guard),
+                            timeout_keep_alive=guard.limits.keep_alive_seconds,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
-    return uvicorn.Server(config)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            import asyncio
+
+            def quietly(loop, context) -> None:  # e.g. "socket.accept() out of system resource"
+                guard.log.note(f"asyncio: {context.get('message', 'an error')}")
+
+            asyncio.get_running_loop().set_exception_handler(quietly)
+            await super().startup(sockets)
+
+    return Server(config)
 
 
 class RunningServer:
@@ -93,10 +110,10 @@ class RunningServer:
     (also on leaving a ``with``), after ``on_stop`` (e.g. ending a projector's feed).
 
     ``app_for`` makes the app from the address it is served at (a classroom's QR code shows it),
-    known once the port is."""
+    known once the port is; ``limits`` bound its connections (``ConnectionLimits()`` by default)."""
 
     def __init__(self, app_for: Callable[[str], object], host: str, port: int, name: str,
-                 on_stop: Callable[[object], None] | None = None):
+                 on_stop: Callable[[object], None] | None = None, limits: ConnectionLimits | None = None):
         self.host = host
         self._socket = listen_on(host, port)
         self.port = self._socket.getsockname()[1]
@@ -106,7 +123,7 @@ class RunningServer:
         except BaseException:
             self._socket.close()
             raise
-        self._server = uvicorn_server(self.app)
+        self._server = uvicorn_server(self.app, limits)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
                                         name=f"{name}-{self.port}", daemon=True)
         self._thread.start()

@@ -8,17 +8,34 @@ from dlkit.web.errors import BadRequest
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "read_body", "read_form"]
 
 DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # a phone photo (HEIC, JPEG) fits; a video does not
+BODY_SECONDS = 30.0  # a body must arrive within this (ConnectionLimits.body_seconds): no trickling
 
 
-async def read_body(request, limit: int) -> bytes:
-    """The request's body, refused (413) as soon as it is over ``limit`` bytes, declared or sent."""
+async def read_body(request, limit: int, seconds: float | None = None) -> bytes:
+    """The request's body, refused (413) as soon as it is over ``limit`` bytes, declared or sent,
+    and (408) when it has not all arrived within ``seconds`` (default: the server's
+    ``ConnectionLimits.body_seconds``, else ``BODY_SECONDS``)."""
+    import asyncio
+    import time
+
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BadRequest(
             413, f"the upload is {int(declared):,} bytes; the limit is {limit:,} (--max-upload-mb)"
         )
+    if seconds is None:
+        guard = getattr(request.app.state, "connections", None)
+        seconds = guard.limits.body_seconds if guard is not None else BODY_SECONDS
+    deadline = time.monotonic() + seconds
     body = bytearray()
-    async for chunk in request.stream():
+    chunks = request.stream().__aiter__()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(chunks.__anext__(), timeout=max(0.0, deadline - time.monotonic()))
+        except StopAsyncIteration:
+            break
+        except asyncio.TimeoutError:
+            raise BadRequest(408, f"the upload did not arrive within {seconds:g} s: send it again") from None
         body += chunk
         if len(body) > limit:
             raise BadRequest(413, f"the upload is over the limit of {limit:,} bytes (--max-upload-mb)")

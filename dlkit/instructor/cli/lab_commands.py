@@ -155,8 +155,9 @@ def add_lab_commands(commands) -> None:
                        f"(default {limits.disk_bytes / GIB:g})")
     add_profile(grade, options.profile)
     grade.add_argument("--sandbox", choices=SANDBOX_CHOICES, default=options.sandbox,
-                       help=f"{options.sandbox} (default): bubblewrap where it works, else none, said in "
-                       "the gradebook")
+                       help=f"{options.sandbox} (default): bubblewrap where it works, else a container "
+                       "(Podman or Docker), else refuse to grade; none: every notebook unconfined, as you, "
+                       "recorded in the gradebook")
     grade.add_argument("--regrade", action="store_true", help="grade every notebook again, changed or not")
     grade.set_defaults(run=cmd_grade)
 

@@ -1,6 +1,7 @@
-"""The serving commands: ``serve`` (one model, a page and a JSON API) and ``classroom`` with its
-sub-commands ``serve`` (a live class), ``export`` (a session as an image folder) and ``delete`` (a
-session and everything the class sent). ``dlkit classroom MODEL`` is ``dlkit classroom serve MODEL``."""
+"""The serving commands: ``serve`` (one model, a page and a JSON API), ``container`` (the build
+folder of an image that serves it) and ``classroom`` with its sub-commands ``serve`` (a live class),
+``export`` (a session as an image folder) and ``delete`` (a session and everything the class sent).
+``dlkit classroom MODEL`` is ``dlkit classroom serve MODEL``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     serve_forever(args.model, host=args.host, port=args.port,
                   max_upload_bytes=int(args.max_upload_mb * MEBIBYTE), input_kind=args.input)
+    return 0
+
+
+def cmd_container(args: argparse.Namespace) -> int:
+    from dlkit.deploy.container import write_container
+
+    recipe = write_container(args.model, args.out, wheel=args.wheel, base=args.base)
+    print(f"wrote {recipe.folder}/Containerfile, the model and what to install; then (or docker):\n"
+          f"  {recipe.build_command()}\n  {recipe.run_command()}\n  {recipe.classroom_command()}")
     return 0
 
 
@@ -71,6 +81,23 @@ def add_serving_commands(commands) -> None:
     serve.add_argument("model", type=Path, metavar="MODEL")
     add_server_options(serve, SERVE_PORT, "every network")
     serve.set_defaults(run=cmd_serve)
+
+    from dlkit.deploy.container import DEFAULT_BASE
+
+    container = commands.add_parser(
+        "container",
+        help="write the build folder of a container image that serves MODEL (Podman or Docker)",
+        description="Write DIR/Containerfile, MODEL with its serving card and what to install: "
+        "`podman build -t dlkit-serve DIR` (or docker build) makes an image of `dlkit serve MODEL`, which "
+        "also serves a classroom. MODEL is a .tflite or .onnx file: the image holds no TensorFlow.",
+    )
+    container.add_argument("model", type=Path, metavar="MODEL")
+    container.add_argument("--out", type=Path, required=True, metavar="DIR", help="a new folder to write")
+    container.add_argument("--wheel", type=Path, metavar="FILE",
+                           help="a dlkit wheel to install (default: dlkit from its repository)")
+    container.add_argument("--base", default=DEFAULT_BASE, metavar="IMAGE",
+                           help=f"the image to start from (default {DEFAULT_BASE})")
+    container.set_defaults(run=cmd_container)
 
     classroom = commands.add_parser(
         "classroom",

@@ -9,6 +9,8 @@ bytes, and this process alone writes the gradebook, as each result arrives.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
@@ -18,6 +20,7 @@ from dlkit.errors import DlkitError
 from dlkit.instructor.grading.exercises import lab_exercises
 from dlkit.instructor.grading.feedback import write_feedback
 from dlkit.instructor.grading.gradebook import Gradebook
+from dlkit.instructor.grading.lms import write_lms_files
 from dlkit.instructor.grading.options import GradeOptions
 from dlkit.instructor.grading.records import ExerciseResult, GradeResult, GradeTask
 from dlkit.instructor.grading.runner import grade_submission
@@ -35,11 +38,11 @@ def grade_class(lab: Path, submissions: Path, out: Path, options: GradeOptions |
     exercises = lab_exercises(Path(lab))
     checkers = [exercise.checker for exercise in exercises]
     found = find_submissions(Path(submissions))
-    sandbox = choose_sandbox(options.sandbox)
+    sandbox = choose_sandbox(options.sandbox)  # refuses, saying how to get one, where none works
     if sandbox.confined:
         _refuse_exposed_folders([Path(submissions), Path(out)])
-    elif options.sandbox == "auto":
-        progress(f"warning: not sandboxed ({sandbox.why}); the gradebook says so for every run")
+    else:
+        progress("warning: every notebook runs unconfined, as you (--sandbox none); the gradebook says so")
     book = Gradebook(Path(out), Path(lab).stem, checkers)
     try:
         book.start_run({**asdict(options), "lab": Path(lab).stem, "submissions": str(submissions)})
@@ -96,6 +99,8 @@ def _grade_into(book: Gradebook, lab: str, exercises: tuple, found: list[Submiss
         progress(f"{result.student}: {result.status}, {result.total}/{len(exercises)} "
                  f"({result.seconds:.1f} s)")
     book.finish_run()
+    for name, count in write_lms_files(book.out, lab, rows(), len(exercises)).items():
+        progress(f"{name}: {count} student{'s' if count != 1 else ''}, for the LMS's gradebook import")
     return rows()
 
 
@@ -112,7 +117,8 @@ def _run(tasks: list[GradeTask], options: GradeOptions) -> Iterator[GradeResult]
         yield from _run_on_dask(tasks, options.dask_address)
         return
     context = multiprocessing.get_context("spawn")  # no forked copies of the grader's threads
-    with ProcessPoolExecutor(max_workers=max(1, options.jobs), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, options.jobs), mp_context=context,
+                             initializer=end_with_parent) as pool:
         futures = {pool.submit(grade_submission, task): task for task in tasks}
         try:
             for future in as_completed(futures):
@@ -120,6 +126,21 @@ def _run(tasks: list[GradeTask], options: GradeOptions) -> Iterator[GradeResult]
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def end_with_parent() -> None:
+    """In a grading worker: end the moment the grader that started it is gone (killed, its laptop
+    closed), so that its kernel, tethered to it, ends too (``tether``)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="dlkit-grade-parent-watch").start()
 
 
 def _run_on_dask(tasks: list[GradeTask], address: str) -> Iterator[GradeResult]:

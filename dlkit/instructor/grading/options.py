@@ -10,7 +10,7 @@ __all__ = ["GIB", "GRADING_PROFILE", "SANDBOX_CHOICES", "GradeOptions", "Limits"
 
 GIB = 1024**3
 GRADING_PROFILE = "quick"  # a class's notebooks run on the quick profile's data unless told otherwise
-SANDBOX_CHOICES = ("auto", "bubblewrap", "none")
+SANDBOX_CHOICES = ("auto", "bubblewrap", "container", "none")
 
 
 @dataclass(frozen=True)

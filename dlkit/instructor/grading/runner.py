@@ -28,6 +28,7 @@ from nbclient.exceptions import DeadKernelError
 from dlkit.instructor.grading.exercises import Exercise, check_calls
 from dlkit.instructor.grading.records import ExerciseResult, GradeResult, GradeTask
 from dlkit.instructor.grading.sandbox import Sandbox, choose_sandbox
+from dlkit.instructor.grading.tether import tethered
 from dlkit.instructor.grading.transport import AnswerMissing, KernelBlock, KernelExchange, NoReply
 from dlkit.instructor.grading.watchdog import Watchdog
 from dlkit.instructor.notebook_runner import NotebookRun
@@ -125,14 +126,13 @@ def kernel_environment(task: GradeTask, run: Path, sandbox: Sandbox) -> dict[str
 
 
 def write_kernel_spec(run: Path, task: GradeTask, sandbox: Sandbox) -> Path:
-    """A kernelspec whose command starts ipykernel inside the sandbox; interrupts go as messages
-    (a signal would stop at bubblewrap)."""
+    """A kernelspec whose command starts ipykernel inside the sandbox, tethered to this process
+    (``tether``); interrupts go as messages (a signal would stop at the sandbox)."""
     environment = kernel_environment(task, run, sandbox)
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     read_only = [Path(task.data_dir)] if task.data_dir else []
-    argv = sandbox.kernel_argv(python, writable=run, read_only=read_only, environment=environment)
-    if sandbox.confined:
-        argv[0] = shutil.which("bwrap") or argv[0]
+    argv, cleanup = sandbox.kernel_argv(python, writable=run, read_only=read_only, environment=environment)
+    argv = tethered(argv, os.getpid(), cleanup)  # the kernel dies with this process, however it ends
     spec_folder = run / "spec" / KERNEL_NAME
     spec_folder.mkdir(parents=True)
     spec = {
@@ -287,7 +287,9 @@ def _run_and_score(
         scores[exercise.checker] = judge(exchange, exercise)
 
     with runner:
-        watchdog = Watchdog(runner.kernel_process_id, run, task.limits, started)
+        # a container's kernel is no child of the grader's: it is found by its run folder
+        watchdog = Watchdog(runner.kernel_process_id, run, task.limits, started,
+                            marker=str(run) if sandbox.container else None)
         watchdog.start()
         exchange = KernelExchange(
             lambda code, timeout: execute(code, timeout, exchange_index),

@@ -38,9 +38,10 @@ class Watchdog(threading.Thread):
     """Kills process ``pid`` and its children when they pass ``limits``; ``stopped_by`` then holds
     (status, reason) for the gradebook."""
 
-    def __init__(self, pid: int, folder: Path, limits: Limits, started: float):
+    def __init__(self, pid: int, folder: Path, limits: Limits, started: float, marker: str | None = None):
         super().__init__(daemon=True, name=f"dlkit-grade-watchdog-{pid}")
         self.process = psutil.Process(pid)
+        self.marker = marker  # processes whose command line holds it count too (a container's kernel)
         self.folder, self.limits = folder, limits
         self.deadline = started + limits.submission_seconds
         self.stopped_by: tuple[str, str] | None = None
@@ -55,7 +56,8 @@ class Watchdog(threading.Thread):
         while not self._done.wait(POLL_SECONDS):
             polls += 1
             try:
-                tree = [self.process, *self.process.children(recursive=True)]
+                found = [self.process, *self.process.children(recursive=True), *self._marked()]
+                tree = list({process.pid: process for process in found}.values())  # each counted once
                 memory = sum(_rss(process) for process in tree)
             except psutil.NoSuchProcess:
                 return
@@ -71,6 +73,21 @@ class Watchdog(threading.Thread):
                            f"{self.limits.disk_bytes / GIB:.2f} GiB limit")
             if self.stopped_by:
                 return
+
+    def _marked(self) -> list[psutil.Process]:
+        """The processes whose command line holds ``marker``, and their children (not this one's)."""
+        if self.marker is None:
+            return []
+        found = []
+        for process in psutil.process_iter(["cmdline"]):
+            command = process.info["cmdline"] or ()
+            if process.pid != os.getpid() and any(self.marker in part for part in command):
+                found.append(process)
+                try:
+                    found += process.children(recursive=True)
+                except psutil.NoSuchProcess:
+                    pass
+        return [process for process in found if process.pid != self.process.pid]
 
     def _kill(self, tree: list, status: str, reason: str) -> None:
         self.stopped_by = (status, reason)

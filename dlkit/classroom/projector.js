@@ -1,0 +1,100 @@
+"use strict";
+const $ = (id) => document.getElementById(id);
+// The key comes in the address once; it is kept for this tab and taken out of the address bar,
+// which the whole class can see.
+const fromAddress = new URLSearchParams(location.search).get("key");
+if (fromAddress) { sessionStorage.setItem("dlkit-instructor-key", fromAddress); history.replaceState(null, "", location.pathname); }
+const key = sessionStorage.getItem("dlkit-instructor-key") || "";
+const withKey = (path) => path + (path.includes("?") ? "&" : "?") + "key=" + encodeURIComponent(key);
+let classes = [], testAccuracy = null;
+const percent = (x) => (100 * x).toFixed(1) + " %";
+
+function button(text, label, path) {
+  const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.setAttribute("aria-label", label);
+  b.addEventListener("click", () => fetch(withKey(path), { method: "POST" }));
+  return b;
+}
+
+function card(d) {
+  const box = document.createElement("div");
+  box.className = "card" + (d.correct ? "" : " wrong"); box.dataset.id = d.id; box.dataset.device = d.device;
+  const img = document.createElement("img"); img.src = withKey("api/pictures/" + d.id + ".png"); img.alt = "drawing " + d.id;
+  const what = document.createElement("div"); what.className = "what";
+  what.textContent = (d.correct ? "✓ " : "✗ ") + "meant " + d.label + " · model " + d.answer + " (" + percent(d.confidence) + ")";
+  const device = "device " + d.device.slice(0, 6);
+  const from = document.createElement("div"); from.className = "device"; from.textContent = device;
+  const actions = document.createElement("div"); actions.className = "actions";
+  actions.append(button("hide", "hide drawing " + d.id, "api/drawings/" + d.id + "/hide"),
+                 button("mute device", "mute " + device + ": its drawings leave the wall and the numbers", "api/devices/" + d.device + "/mute"),
+                 button("hide all", "hide all drawings from " + device, "api/devices/" + d.device + "/hide"));
+  box.append(img, what, from, actions);
+  return box;
+}
+
+function showMuted(muted) {
+  const list = $("muted"); list.textContent = "";
+  for (const m of muted) {
+    const item = document.createElement("li");
+    item.append("device " + m.device.slice(0, 6) + " (" + m.drawings + " drawing" + (m.drawings === 1 ? "" : "s") + ") ",
+                button("unmute", "unmute device " + m.device.slice(0, 6), "api/devices/" + m.device + "/unmute"));
+    list.append(item);
+  }
+  $("muted-none").hidden = muted.length > 0;
+}
+
+function showSummary(stats, mistakes) {
+  const accuracy = $("accuracy");
+  accuracy.dataset.count = stats.count;
+  accuracy.textContent = stats.count ? percent(stats.accuracy) + " right on " + stats.count + " drawing" + (stats.count === 1 ? "" : "s") : "no drawings yet";
+  const table = document.createElement("table");
+  const head = table.insertRow(); head.append(document.createElement("th"));
+  for (const c of classes) { const th = document.createElement("th"); th.textContent = c; head.append(th); }
+  for (const meant of classes) {
+    const row = table.insertRow(); const th = document.createElement("th"); th.textContent = meant; row.append(th);
+    for (const answered of classes) {
+      const cell = row.insertCell(); const n = (stats.confusion[meant] || {})[answered] || 0;
+      cell.textContent = n ? n : ""; if (n) cell.className = meant === answered ? "diagonal" : "off";
+    }
+  }
+  $("confusion").replaceChildren(table);
+  const list = $("mistakes"); list.textContent = "";
+  for (const d of mistakes) {
+    const item = document.createElement("li");
+    item.textContent = "meant " + d.label + ", model said " + d.answer + " at " + percent(d.confidence);
+    list.append(item);
+  }
+}
+
+function showWall(w) {
+  classes = w.classes; testAccuracy = w.test_accuracy;
+  $("title").textContent = w.model; document.title = "dlkit classroom: " + w.model;
+  $("code").textContent = w.join_code; $("url").textContent = w.student_url.split("?")[0];
+  $("qr").src = withKey("api/qr.svg");
+  $("test-accuracy").textContent = testAccuracy == null ? "not on its card" : percent(testAccuracy);
+  $("wall").replaceChildren(...w.drawings.map(card));
+  showMuted(w.muted);
+  showSummary(w.stats, w.mistakes);
+  document.body.dataset.ready = "yes";
+}
+
+function connect() {
+  const feed = new EventSource(withKey("api/feed"));
+  feed.addEventListener("wall", (event) => { showWall(JSON.parse(event.data)); $("status").textContent = "live"; });
+  const reload = async () => {
+    const response = await fetch(withKey("api/wall"));
+    if (response.ok) showWall(await response.json());
+  };
+  // The wall is shared fairly between devices (the server says which drawings hold its places):
+  // a new drawing reloads it, at most a few times a second however fast drawings come.
+  let pending = null;
+  const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; reload(); }, 300); };
+  for (const kind of ["drawing", "hidden", "shown", "muted", "unmuted"]) feed.addEventListener(kind, soon);
+  feed.addEventListener("stats", (event) => { const data = JSON.parse(event.data); showSummary(data.stats, data.mistakes); });
+  feed.onerror = async () => {
+    $("status").textContent = "reconnecting…";
+    const response = await fetch(withKey("api/wall")).catch(() => null);
+    if (response && !response.ok) { feed.close(); $("error").textContent = (await response.json()).error; }
+  };
+}
+if (!key) $("error").textContent = "open the projector URL printed when the classroom started (it holds the instructor key)";
+else connect();

@@ -1,0 +1,107 @@
+"use strict";
+const $ = (id) => document.getElementById(id);
+const canvas = $("canvas"), pen = canvas.getContext("2d");
+let code = new URLSearchParams(location.search).get("code") || "";
+let info = null, chosen = null, drawing = false, drawn = false;
+
+function clearPad() { pen.fillStyle = "#000"; pen.fillRect(0, 0, canvas.width, canvas.height); drawn = false; }
+function point(event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
+}
+canvas.addEventListener("pointerdown", (event) => {
+  drawing = true; canvas.setPointerCapture(event.pointerId);
+  const [x, y] = point(event); pen.beginPath(); pen.moveTo(x, y); pen.lineTo(x, y); pen.stroke(); drawn = true;
+});
+canvas.addEventListener("pointermove", (event) => { if (drawing) { const [x, y] = point(event); pen.lineTo(x, y); pen.stroke(); } });
+canvas.addEventListener("pointerup", () => { drawing = false; });
+
+function showError(text) { $("error").textContent = text; }
+
+function chooseLabel(label) {
+  chosen = label;
+  for (const button of $("labels").querySelectorAll("button")) button.classList.toggle("chosen", button.dataset.label === label);
+}
+
+function buildLabels(classes) {
+  const box = $("labels"); box.textContent = "I meant: ";
+  if (classes.length <= 12) {
+    for (const name of classes) {
+      const button = document.createElement("button");
+      button.type = "button"; button.textContent = name; button.dataset.label = name;
+      button.addEventListener("click", () => chooseLabel(name));
+      box.append(button);
+    }
+  } else {
+    const select = document.createElement("select");
+    select.append(new Option("choose…", ""));
+    for (const name of classes) select.append(new Option(name, name));
+    select.addEventListener("change", () => { chosen = select.value || null; });
+    box.append(select);
+  }
+}
+
+async function join() {
+  const response = await fetch("api/class?code=" + encodeURIComponent(code));
+  const answer = await response.json();
+  if (!response.ok) { $("join").style.display = "block"; $("model").textContent = ""; showError(answer.error); return; }
+  info = answer; $("join").style.display = "none"; showError("");
+  $("model").textContent = "Model: " + info.model + " · " + info.classes.length + " classes";
+  $("kept").textContent = info.kept;
+  buildLabels(info.classes);
+  for (const id of ["labels", "actions"]) $(id).style.display = "block";
+  if (info.input_kind === "digit") {
+    $("pad").style.display = "block";
+    pen.lineWidth = 22; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#fff"; clearPad();
+  } else { $("photo").style.display = "block"; }
+  document.body.dataset.ready = "yes";
+}
+
+async function picture() {
+  if (info.input_kind === "digit") {
+    if (!drawn) return null;
+    return await new Promise((done) => canvas.toBlob((blob) => done([blob, "drawing.png"]), "image/png"));
+  }
+  const file = $("file").files[0];
+  return file ? [file, file.name] : null;
+}
+
+async function send() {
+  showError("");
+  if (chosen === null) { showError("first say which one you meant"); return; }
+  const what = await picture();
+  if (what === null) { showError(info.input_kind === "digit" ? "draw something first" : "choose a photo first"); return; }
+  const form = new FormData(); form.append("file", what[0], what[1]); form.append("label", chosen);
+  $("send").disabled = true;
+  try {
+    const response = await fetch("api/drawings?code=" + encodeURIComponent(code), { method: "POST", body: form });
+    const answer = await response.json();
+    if (!response.ok) { showError(answer.error || ("error " + response.status)); return; }
+    show(answer);
+    if (info.input_kind === "digit") clearPad();
+  } catch (problem) { showError("the classroom did not answer (" + problem + ")"); }
+  finally { $("send").disabled = false; }
+}
+
+function show(answer) {
+  const best = answer.top[0];
+  const box = $("answer");
+  box.textContent = "The model says " + best.label + " (" + (100 * best.probability).toFixed(1) + " %)" +
+                    (answer.correct ? " — right!" : " — you meant " + answer.label);
+  box.className = answer.correct ? "right" : "wrong"; box.dataset.answer = best.label;
+  const bars = $("bars"); bars.textContent = "";
+  for (const row of answer.top) {
+    const line = document.createElement("div"); line.className = "bar";
+    const label = document.createElement("span"); label.className = "label"; label.textContent = row.label;
+    const track = document.createElement("span"); track.className = "track";
+    const fill = document.createElement("span"); fill.className = "fill"; fill.style.width = (100 * row.probability).toFixed(1) + "%";
+    const value = document.createElement("span"); value.className = "value"; value.textContent = (100 * row.probability).toFixed(1) + " %";
+    track.append(fill); line.append(label, track, value); bars.append(line);
+  }
+}
+
+$("send").addEventListener("click", send);
+$("clear").addEventListener("click", () => { clearPad(); $("answer").textContent = ""; $("bars").textContent = ""; showError(""); });
+$("join").addEventListener("submit", (event) => { event.preventDefault(); code = $("code").value.trim().toUpperCase(); join(); });
+if (code) join().catch((problem) => showError("could not join (" + problem + ")"));
+else { $("join").style.display = "block"; $("model").textContent = "Type the code shown on the projector."; }

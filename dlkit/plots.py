@@ -3,6 +3,9 @@
 Every function returns its ``matplotlib.figure.Figure``; none calls ``plt.show()``. Figures are
 made without pyplot, so nothing pops up in a script or on a headless machine, and a notebook shows
 a figure once, when it is the cell's last value. Save one with ``fig.savefig("name.png")``.
+
+Each figure says what it shows in words (``Figure.description``, written from the data it was
+drawn from: ``dlkit.figure_text``), and a notebook shows that text as the figure's text alternative.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure as MatplotlibFigure
 from matplotlib.ticker import MaxNLocator
+
+from dlkit.figure_text import show_text_alternatives
 
 __all__ = [
     "Figure",
@@ -28,12 +33,28 @@ __all__ = [
 
 
 class Figure(MatplotlibFigure):
-    """A matplotlib Figure that shows itself in Jupyter and Colab as a PNG, without pyplot."""
+    """A matplotlib Figure that shows itself in Jupyter and Colab as a PNG, without pyplot, with
+    ``description``, what it shows in words, as its text alternative."""
+
+    description = ""
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
         self.savefig(buffer, format="png")
         return buffer.getvalue()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from dlkit.figure_text import text_of
+
+        text = text_of(self)
+        return {"image/png": self._repr_png_(), "text/plain": text}, {"image/png": {"alt": text}}
+
+
+show_text_alternatives()  # pyplot's figures too, in a notebook that imports this module
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f} %"
 
 
 def _grid(count: int, columns: int, cell_size: float) -> tuple[Figure, np.ndarray]:
@@ -84,11 +105,25 @@ def show_images(
         )
         if titles is not None:
             axes[index].set_title(titles[index], fontsize=10)
+    figure.description = _pictures_text(images, titles)
     return figure
+
+
+def _pictures_text(images, titles) -> str:
+    first, _ = _displayable(images[0]) if len(images) else (np.zeros((0, 0)), None)
+    kind = "grey" if first.ndim == 2 else "colour"
+    text = f"{len(images)} picture{'s' if len(images) != 1 else ''}, {first.shape[1]}x{first.shape[0]} {kind}"
+    if titles is not None:
+        named = "; ".join(str(title).replace("\n", ", ") for title in list(titles)[:12])
+        text += f", titled: {named}" + ("; ..." if len(titles) > 12 else "")
+    return text + "."
 
 
 def _as_dict(history) -> dict[str, list[float]]:
     return dict(getattr(history, "history", history))
+
+
+HISTORY_COLUMNS = 2  # runs side by side in plot_history: more would be squeezed at a page's width
 
 
 def plot_history(
@@ -96,19 +131,27 @@ def plot_history(
     labels: Sequence[str] | None = None,
     metrics: Sequence[str] = ("loss", "accuracy"),
 ) -> Figure:
-    """Training curves of one or several runs side by side (one column per run).
+    """Training curves of one or several runs side by side (one column per run, two columns at
+    most: a third run starts a new band below, so the figure stays readable at a page's width).
 
     Each panel shows a metric for training (solid) and validation (dashed), and marks the best
-    validation epoch (lowest loss, highest of anything else). Rows share their y-axis, so runs
-    compare at a glance. Accepts Keras ``History`` objects or their ``.history`` dicts.
+    validation epoch (lowest loss, highest of anything else). Every panel of a metric shares its
+    y-axis, so runs compare at a glance. Accepts Keras ``History`` objects or their ``.history`` dicts.
     """
     labels = list(labels) if labels else [f"run {i + 1}" for i in range(len(histories))]
-    figure = Figure(figsize=(4.5 * len(histories), 3.2 * len(metrics)), layout="constrained")
-    axes = figure.subplots(len(metrics), len(histories), squeeze=False, sharey="row")
-    for column, (history, label) in enumerate(zip(histories, labels, strict=True)):
+    columns = min(len(histories), HISTORY_COLUMNS)
+    bands = -(-len(histories) // columns)
+    figure = Figure(figsize=(4.5 * columns, 3.2 * len(metrics) * bands), layout="constrained")
+    grid = figure.subplots(len(metrics) * bands, columns, squeeze=False)
+    by_metric: dict[str, list] = {metric: [] for metric in metrics}
+    for index, (history, label) in enumerate(zip(histories, labels, strict=True)):
         values = _as_dict(history)
+        band, column = divmod(index, columns)
         for row, metric in enumerate(metrics):
-            axis = axes[row, column]
+            axis = grid[band * len(metrics) + row, column]
+            if by_metric[metric]:
+                axis.sharey(by_metric[metric][0])
+            by_metric[metric].append(axis)
             epochs = np.arange(1, len(values.get(metric, [])) + 1)
             axis.plot(epochs, values.get(metric, []), "-o", ms=3, label="training")
             validation = values.get(f"val_{metric}")
@@ -126,10 +169,33 @@ def plot_history(
             axis.set_title(f"{label}: {metric}")
             axis.set_xlabel("epoch")
             axis.legend(fontsize=8)
-    for row, metric in enumerate(metrics):
+    for unused in range(len(histories), bands * columns):  # an odd run out: its band's right half
+        for row in range(len(metrics)):
+            grid[(bands - 1) * len(metrics) + row, unused % columns].remove()
+    for metric in metrics:
         shown = [_as_dict(h).get(name, []) for h in histories for name in (metric, f"val_{metric}")]
-        _tidy_row(axes[row], metric, [v for values in shown for v in values], max(map(len, shown), default=0))
+        epochs = max(map(len, shown), default=0)
+        _tidy_row(by_metric[metric], metric, [v for values in shown for v in values], epochs)
+    figure.description = _history_text(histories, labels, metrics)
     return figure
+
+
+def _history_text(histories, labels, metrics) -> str:
+    parts = []
+    for history, label in zip(histories, labels, strict=True):
+        values = _as_dict(history)
+        for metric in metrics:
+            training, validation = values.get(metric, []), values.get(f"val_{metric}", [])
+            if not training:
+                continue
+            text = (f"{label}, {metric} over {len(training)} epochs: training from {training[0]:.4g} to "
+                    f"{training[-1]:.4g}")
+            if validation:
+                best = int(np.argmin(validation) if metric == "loss" else np.argmax(validation))
+                text += (f", validation from {validation[0]:.4g} to {validation[-1]:.4g}, best "
+                         f"{validation[best]:.4g} at epoch {best + 1}")
+            parts.append(text)
+    return "Training curves (training solid, validation dashed). " + "; ".join(parts) + "."
 
 
 def _tidy_row(row_axes, metric: str, values: list[float], epochs: int) -> None:
@@ -142,7 +208,7 @@ def _tidy_row(row_axes, metric: str, values: list[float], epochs: int) -> None:
         return
     low, high = min(values) - 0.02, min(max(values) + 0.02, 1.005)
     low = max(0.0, min(low, high - 0.1))
-    row_axes[0].set_ylim(low, high)  # the row shares its y-axis
+    row_axes[0].set_ylim(low, high)  # the metric's panels share their y-axis
 
 
 def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None = None) -> Figure:
@@ -152,9 +218,10 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
     names = list(class_names) if class_names is not None else [str(i) for i in range(len(matrix))]
     normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     size = max(4.0, 0.45 * len(names) + 2)
-    figure = Figure(figsize=(2 * size + 1, size), layout="constrained")
+    # one above the other: side by side, ten classes' numbers were unreadable at a page's width
+    figure = Figure(figsize=(size + 1, 2 * size), layout="constrained")
     for axis, values, title, fmt in zip(
-        figure.subplots(1, 2),
+        figure.subplots(2, 1),
         (matrix, normalised),
         ("counts", "share of each true class"),
         ("{:d}", "{:.2f}"),
@@ -169,7 +236,7 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
                 fmt.format(value),
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=8,
                 color="white" if dark else "black",
             )
         axis.set_xticks(range(len(names)), names, rotation=45, ha="right")
@@ -177,7 +244,23 @@ def plot_confusion_matrix(matrix: np.ndarray, class_names: Sequence[str] | None 
         axis.set_xlabel("predicted")
         axis.set_ylabel("true")
         axis.set_title(f"Confusion matrix ({title})")
+    figure.description = _confusion_text(matrix, names)
     return figure
+
+
+def _confusion_text(matrix: np.ndarray, names: list[str]) -> str:
+    total, right = int(matrix.sum()), int(np.trace(matrix))
+    text = (f"Confusion matrix of {len(names)} classes (rows: the true class, columns: the prediction), as "
+            f"counts and as each true class's shares: {right} of {total} on the diagonal"
+            f"{f' ({_percent(right / total)})' if total else ''}")
+    off = matrix.copy()
+    np.fill_diagonal(off, 0)
+    if off.max(initial=0) > 0:
+        worst = [np.unravel_index(i, off.shape) for i in np.argsort(off, axis=None)[::-1][:3]]
+        named = [f"{names[i]} taken for {names[j]} {_times(int(off[i, j]))}"
+                 for i, j in worst if off[i, j] > 0]
+        text += "; most frequent mistakes: " + ", ".join(named)
+    return text + "."
 
 
 def show_mistakes(
@@ -222,6 +305,11 @@ def plot_prediction(
     bar_axis.set_ylabel("probability")
     bar_axis.set_title(f"predicted: {names[int(np.argmax(probabilities))]} ({np.max(probabilities):.2f})")
     bar_axis.tick_params(axis="x", rotation=45 if max(map(len, names)) > 2 else 0)
+    order = np.argsort(probabilities)[::-1][:3]
+    likeliest = ", ".join(f"{names[i]} {probabilities[i]:.2f}" for i in order)
+    truth = f" (the truth: {names[true_label]})" if true_label is not None else ""
+    figure.description = (f"A picture{truth} beside the model's probability for each of {len(names)} "
+                          f"classes; the highest: {likeliest}.")
     return figure
 
 
@@ -243,6 +331,10 @@ def plot_filters(kernel: np.ndarray, columns: int = 8) -> Figure:
         else:
             axes[index].imshow(weights[..., 0], cmap="bwr", vmin=-limit, vmax=limit)
         axes[index].set_title(str(index), fontsize=8)
+    size = f"{kernel.shape[0]}x{kernel.shape[1]}"
+    shown = "as colour pictures" if kernel.shape[-2] == 3 else \
+        f"in a blue-white-red map from {-limit:.3g} (blue) to {limit:.3g} (red)"
+    figure.description = f"The {kernel.shape[-1]} filters of a convolution layer, each {size}, {shown}."
     return figure
 
 
@@ -275,6 +367,10 @@ def plot_feature_maps(
             if column < output.shape[-1]:
                 axis.imshow(output[0, :, :, column], cmap="viridis")
         axes[row, 0].set_title(f"{name} {tuple(output.shape[1:])}", fontsize=8, loc="left")
+    layers = "; ".join(f"{name} {tuple(output.shape[1:])}"
+                       for name, output in zip(layer_names, outputs, strict=True))
+    figure.description = (f"What one picture becomes after each layer, the first {channels} channels of "
+                          f"each, one row per layer (name and output shape): {layers}.")
     return figure
 
 
@@ -307,4 +403,15 @@ def plot_forecasts(
         axis.set_title(f"series {index}", fontsize=9)
         axis.set_xlabel("step")
     axes[0].legend(fontsize=7, loc="lower left")
+    series = []
+    for index in range(count):
+        guesses = ", ".join(f"{name} {float(np.asarray(values, dtype=np.float32).reshape(-1)[index]):.3g}"
+                            for name, values in forecasts.items())
+        series.append(f"series {index}: next value {float(truth[index]):.3g}; {guesses}")
+    figure.description = (f"{count} series of {steps} steps each, the value that came next (a black dot) and "
+                          f"each forecaster's guess: " + "; ".join(series) + ".")
     return figure
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else "twice" if count == 2 else f"{count} times"

@@ -18,9 +18,10 @@ SETS = {
     "oldest-deploy.txt": ("deploy",),
     "oldest-site.txt": ("site",),
 }
-# The test extra's HTTP client and browser driver run the service and page tests: those run in the
+# The test extra's HTTP client, browser driver and axe-core run the service and page tests: those run in the
 # deploy extra's oldest set, where they are pinned.
-PINNED_ELSEWHERE = {("test", "httpx"): "oldest-deploy.txt", ("test", "playwright"): "oldest-deploy.txt"}
+PINNED_ELSEWHERE = {("test", "httpx"): "oldest-deploy.txt", ("test", "playwright"): "oldest-deploy.txt",
+                    ("test", "axe-playwright-python"): "oldest-deploy.txt"}
 
 
 def canonical(name: str) -> str:

@@ -108,3 +108,46 @@ def test_without_a_sandbox_grading_is_refused_with_the_way_to_get_one(tmp_path):
     assert "no sandbox to grade in" in said and "apt-get install bubblewrap" in said
     assert "--sandbox none" in said and "Traceback" not in said
     assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+@pytest.mark.parametrize("sandbox", ["bubblewrap", "none"])
+def test_a_deep_temporary_folder_still_grades(tmp_path, sandbox):
+    """A kernel's Unix sockets have a 107-byte address: a deep $TMPDIR (CI's is) once made every
+    submission a grader error, which the summary then counted as full marks."""
+    import csv
+
+    from grading_notebooks import RIGHT_CONVOLUTION, RIGHT_POOLING
+
+    if sandbox != "none":
+        sandbox_or_skip(sandbox)
+    submissions = tmp_path / "submissions"
+    write(submissions / "ann" / "lab00.ipynb", notebook(SETUP, RIGHT_CONVOLUTION, RIGHT_POOLING))
+    deep = tmp_path / ("a-temporary-folder-nested-deeply-" * 3) / "as-a-ci-machine-makes-it"
+    deep.mkdir(parents=True)
+    sockets_before = set(Path("/tmp").glob("dlkit-ipc-*"))
+    graded = subprocess.run(
+        [sys.executable, "-m", "dlkit.instructor.cli", "grade", str(LAB_00), str(submissions),
+         "--out", str(tmp_path / "out"), "--sandbox", sandbox], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TMPDIR": str(deep)},
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    with open(tmp_path / "out" / "gradebook.csv", encoding="utf-8") as book:
+        row = next(csv.DictReader(book))
+    assert (row["status"], row["total"]) == ("ok", "2"), row
+    assert set(Path("/tmp").glob("dlkit-ipc-*")) <= sockets_before  # the short folder went with its run
+
+
+def test_a_grader_error_is_no_full_mark_and_fails_the_command(tmp_path, monkeypatch, capsys):
+    from dlkit.instructor.cli import main
+    from dlkit.instructor.grading import grader
+    from dlkit.instructor.grading.records import GradeResult
+
+    submissions = tmp_path / "submissions"
+    write(submissions / "ann" / "lab00.ipynb", notebook(SETUP))
+    failed = GradeResult("ann", "ann/lab00.ipynb", "0" * 64, "grader-error", "OSError: disk full")
+    monkeypatch.setattr(grader, "grade_class", lambda *args, **kwargs: [failed])
+    code = main(["grade", str(LAB_00), str(submissions), "--out", str(tmp_path / "out"), "--sandbox", "none"])
+    said = capsys.readouterr()
+    assert code == 1
+    assert "0 with every exercise passed" in said.out
+    assert "the grader failed on 1 notebook(s) (ann)" in said.err

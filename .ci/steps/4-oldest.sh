@@ -20,7 +20,7 @@ deploy_oldest_set() {
   pip install -q -c .ci/oldest-deploy.txt -e ".[test,deploy]"
   python --version && { pip list 2>/dev/null | grep -i -E '^(tensorflow|keras|numpy|ai.edge.litert|onnxruntime|onnx|tf2onnx|fastapi|uvicorn) ' || true; }
   pytest tests/test_deploy.py tests/test_service.py tests/test_service_page.py tests/test_classroom.py \
-    tests/test_classroom_pages.py labs/05_deploy.ipynb
+    tests/test_classroom_pages.py tests/test_accessibility.py labs/05_deploy.ipynb
   deactivate
   echo "ci: the deploy extra's oldest set took $(seconds_since "$started") s, beside step 4"
   rm -rf "$work/oldest-deploy" "$work/cache-oldest-deploy"

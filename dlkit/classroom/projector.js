@@ -18,7 +18,7 @@ function button(text, label, path) {
 function card(d) {
   const box = document.createElement("div");
   box.className = "card" + (d.correct ? "" : " wrong"); box.dataset.id = d.id; box.dataset.device = d.device;
-  const img = document.createElement("img"); img.src = withKey("api/pictures/" + d.id + ".png"); img.alt = "drawing " + d.id;
+  const img = document.createElement("img"); img.src = withKey("api/pictures/" + d.id + ".png"); img.alt = "drawing " + d.id + ", meant as " + d.label;
   const what = document.createElement("div"); what.className = "what";
   what.textContent = (d.correct ? "✓ " : "✗ ") + "meant " + d.label + " · model " + d.answer + " (" + percent(d.confidence) + ")";
   const device = "device " + d.device.slice(0, 6);

@@ -20,7 +20,7 @@ function showError(text) { $("error").textContent = text; }
 
 function chooseLabel(label) {
   chosen = label;
-  for (const button of $("labels").querySelectorAll("button")) button.classList.toggle("chosen", button.dataset.label === label);
+  for (const button of $("labels").querySelectorAll("button")) button.setAttribute("aria-pressed", String(button.dataset.label === label));
 }
 
 function buildLabels(classes) {
@@ -28,12 +28,13 @@ function buildLabels(classes) {
   if (classes.length <= 12) {
     for (const name of classes) {
       const button = document.createElement("button");
-      button.type = "button"; button.textContent = name; button.dataset.label = name;
+      button.type = "button"; button.textContent = name; button.dataset.label = name; button.setAttribute("aria-pressed", "false");
       button.addEventListener("click", () => chooseLabel(name));
       box.append(button);
     }
   } else {
     const select = document.createElement("select");
+    select.setAttribute("aria-label", "which one did you mean?");
     select.append(new Option("choose…", ""));
     for (const name of classes) select.append(new Option(name, name));
     select.addEventListener("change", () => { chosen = select.value || null; });
@@ -50,19 +51,20 @@ async function join() {
   $("kept").textContent = info.kept;
   buildLabels(info.classes);
   for (const id of ["labels", "actions"]) $(id).style.display = "block";
+  $("photo").style.display = "block";  // a picture from a file: the way to send without a pointer
   if (info.input_kind === "digit") {
     $("pad").style.display = "block";
+    $("file-label").textContent = "or choose a picture of your digit:";
     pen.lineWidth = 22; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#fff"; clearPad();
-  } else { $("photo").style.display = "block"; }
+  }
   document.body.dataset.ready = "yes";
 }
 
 async function picture() {
-  if (info.input_kind === "digit") {
-    if (!drawn) return null;
+  const file = $("file").files[0];
+  if (info.input_kind === "digit" && drawn) {
     return await new Promise((done) => canvas.toBlob((blob) => done([blob, "drawing.png"]), "image/png"));
   }
-  const file = $("file").files[0];
   return file ? [file, file.name] : null;
 }
 
@@ -70,7 +72,7 @@ async function send() {
   showError("");
   if (chosen === null) { showError("first say which one you meant"); return; }
   const what = await picture();
-  if (what === null) { showError(info.input_kind === "digit" ? "draw something first" : "choose a photo first"); return; }
+  if (what === null) { showError(info.input_kind === "digit" ? "draw something first, or choose a picture" : "choose a photo first"); return; }
   const form = new FormData(); form.append("file", what[0], what[1]); form.append("label", chosen);
   $("send").disabled = true;
   try {
@@ -79,6 +81,7 @@ async function send() {
     if (!response.ok) { showError(answer.error || ("error " + response.status)); return; }
     show(answer);
     if (info.input_kind === "digit") clearPad();
+    $("file").value = "";
   } catch (problem) { showError("the classroom did not answer (" + problem + ")"); }
   finally { $("send").disabled = false; }
 }
@@ -86,7 +89,7 @@ async function send() {
 function show(answer) {
   const best = answer.top[0];
   const box = $("answer");
-  box.textContent = "The model says " + best.label + " (" + (100 * best.probability).toFixed(1) + " %)" +
+  box.textContent = (answer.correct ? "✓ " : "✗ ") + "The model says " + best.label + " (" + (100 * best.probability).toFixed(1) + " %)" +
                     (answer.correct ? " — right!" : " — you meant " + answer.label);
   box.className = answer.correct ? "right" : "wrong"; box.dataset.answer = best.label;
   const bars = $("bars"); bars.textContent = "";

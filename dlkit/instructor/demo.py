@@ -65,7 +65,18 @@ def notebook_text_of_cells(cells) -> str:
     )
 
 
+def figure_text(output) -> str:
+    """What a figure output shows, in words: the alt of its PNG (``dlkit.figure_text``), else its
+    text/plain when that is more than matplotlib's "<Figure size ...>"."""
+    alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+    plain = output.get("data", {}).get("text/plain", "")
+    plain = "".join(plain) if isinstance(plain, list) else plain
+    return alt or ("" if plain.startswith("<Figure") else plain)
+
+
 def _save_figures(notebook, folder: Path) -> list[Path]:
+    """Each figure a notebook drew as ``cellNN-K.png``, its text alternative beside it as
+    ``cellNN-K.txt`` (the report's alt)."""
     figures = []
     for cell_number, cell in enumerate(notebook.cells):
         for output_number, output in enumerate(cell.get("outputs", [])):
@@ -74,6 +85,7 @@ def _save_figures(notebook, folder: Path) -> list[Path]:
                 folder.mkdir(parents=True, exist_ok=True)
                 path = folder / f"cell{cell_number:02d}-{output_number}.png"
                 path.write_bytes(base64.b64decode(png))
+                path.with_suffix(".txt").write_text(figure_text(output), encoding="utf-8")
                 figures.append(path)
     return figures
 

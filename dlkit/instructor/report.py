@@ -84,8 +84,12 @@ def _status(result: LabResult) -> str:
 
 
 def _figure(path: Path) -> str:
+    """The figure, embedded, with its text alternative (written beside it by ``dlkit demo``)."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img class="figure" alt="{_escape(path.name)}" src="data:image/png;base64,{data}">'
+    described = path.with_suffix(".txt")
+    text = described.read_text(encoding="utf-8") if described.is_file() else ""
+    alt = text or f"a figure the lab drew ({path.stem}), with no description"
+    return f'<img class="figure" alt="{_escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def distinct_figures(paths: list[Path]) -> list[Path]:

@@ -73,9 +73,11 @@ def _has_markers(source: str) -> bool:
 
 
 def student_notebook(notebook, name: str = "notebook", repository: str | None = None,
-                     release: str | None = None):
+                     release: str | None = None, keep_outputs: bool = False):
     """A student copy of ``notebook`` (an nbformat node); the original is left untouched. Its install
-    cell installs ``release`` from ``repository`` (default: the installed dlkit's)."""
+    cell installs ``release`` from ``repository`` (default: the installed dlkit's). With
+    ``keep_outputs`` (an executed lab for the course site) every output stays but a solution cell's,
+    which could show the answer."""
     from dlkit.instructor.publish import with_install_cell
 
     student = copy.deepcopy(notebook)
@@ -83,14 +85,16 @@ def student_notebook(notebook, name: str = "notebook", repository: str | None = 
     for number, cell in enumerate(student.cells):
         tags = cell.get("metadata", {}).get("tags", [])
         where = f"{name}, cell {number}"
-        if SOLUTION_TAG in tags:
+        solution = SOLUTION_TAG in tags
+        if solution:
             cell.source = student_source(cell.source, where)
             cell.metadata["tags"] = [EXERCISE_TAG if tag == SOLUTION_TAG else tag for tag in tags]
             exercises += 1
         elif _has_markers(cell.source):
             raise SolutionMarkupError(f"{where} has solution markers but no '{SOLUTION_TAG}' tag")
         if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
+            if solution or not keep_outputs:
+                cell.outputs, cell.execution_count = [], None
             cell.source = NBVAL_MARKER.sub("", cell.source)
         elif cell.cell_type == "markdown":
             cell.source = OTHER_COLAB_BADGE.sub("", cell.source)

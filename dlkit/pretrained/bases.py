@@ -46,6 +46,8 @@ class Base:
     keras_class: str | None = None
 
 
+#: The pretrained networks dlkit knows, by the name ``load_base`` takes: each one's title, input
+#: size and, for Keras' own applications, where Keras keeps it.
 BASES = {
     "efficientnet_lite0": Base("EfficientNet-Lite0", 224),
     "vgg16": Base("VGG16", 224, "vgg16", "VGG16"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import sys
 import time
 from pathlib import Path
 
@@ -58,9 +59,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
                            data_dir=str(data_dir) if data_dir else None)
     rows = grade_class(labs[0].path, args.submissions, args.out, options)
     counted = [row for row in rows if row.status != "superseded"]
-    full = sum(row.total == len(row.exercises) for row in counted)
+    full = sum(row.status == "ok" and row.total == len(row.exercises) > 0 for row in counted)
+    failed = [row.student for row in counted if row.status == "grader-error"]
     print(f"{len(counted)} students graded, {full} with every exercise passed; gradebook in "
           f"{(args.out / 'gradebook.csv').resolve()}, feedback pages in {(args.out / 'feedback').resolve()}")
+    if failed:  # the grader's own failure, not the students': say so, and fail the command
+        print(f"the grader failed on {len(failed)} notebook(s) ({', '.join(failed[:5])}"
+              f"{', ...' if len(failed) > 5 else ''}): the gradebook's reason column says why; fix it and "
+              "run again (what was graded is kept)", file=sys.stderr)
+        return 1
     return 0
 
 

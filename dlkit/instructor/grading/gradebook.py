@@ -84,10 +84,12 @@ class Gradebook:
         self.database.commit()
 
     def latest(self, student: str, sha256: str) -> GradeResult | None:
-        """The newest stored grade of this student for exactly these bytes, or None."""
+        """The newest stored grade of this student for exactly these bytes, or None. A grader's
+        own failure is never reused: the next run tries that notebook again."""
         row = self.database.execute(
             "SELECT id, file, status, reason, sandboxed, notes, seconds FROM grades "
-            "WHERE lab = ? AND student = ? AND sha256 = ? ORDER BY id DESC LIMIT 1",
+            "WHERE lab = ? AND student = ? AND sha256 = ? AND status != 'grader-error' "
+            "ORDER BY id DESC LIMIT 1",
             (self.lab, student, sha256)).fetchone()
         if row is None:
             return None

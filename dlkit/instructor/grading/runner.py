@@ -38,6 +38,8 @@ __all__ = ["Unreadable", "grade_submission", "read_submission"]
 
 KERNEL_NAME = "dlkit-grade"
 CELL_TIMEOUT_NAME = "CellTimeout"
+SOCKET_PATH_BYTES = 103  # the longest Unix socket address on Linux (107) and macOS (103)
+LONGEST_SOCKET_NAME = "/socket-65535"
 RESPONSIVE_SECONDS = 15  # after an interrupted cell, how long the kernel has to answer again
 PASSED_THROUGH = ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS")
 
@@ -125,13 +127,24 @@ def kernel_environment(task: GradeTask, run: Path, sandbox: Sandbox) -> dict[str
     return environment
 
 
-def write_kernel_spec(run: Path, task: GradeTask, sandbox: Sandbox) -> Path:
+def socket_folder(run: Path) -> Path:
+    """Where the kernel's Unix sockets go: in its run folder, unless that path is too long for a
+    socket's address (a deep ``$TMPDIR``, as CI's, fails with "File name too long"); then in a
+    short folder of their own under /tmp, which the sandbox binds in too."""
+    wanted = run / "kernel"
+    if len(os.fsencode(wanted)) + len(LONGEST_SOCKET_NAME) <= SOCKET_PATH_BYTES:
+        return wanted
+    return Path(tempfile.mkdtemp(prefix="dlkit-ipc-", dir="/tmp"))
+
+
+def write_kernel_spec(run: Path, task: GradeTask, sandbox: Sandbox, sockets: Path) -> Path:
     """A kernelspec whose command starts ipykernel inside the sandbox, tethered to this process
     (``tether``); interrupts go as messages (a signal would stop at the sandbox)."""
     environment = kernel_environment(task, run, sandbox)
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     read_only = [Path(task.data_dir)] if task.data_dir else []
-    argv, cleanup = sandbox.kernel_argv(python, writable=run, read_only=read_only, environment=environment)
+    argv, cleanup = sandbox.kernel_argv(python, writable=run, read_only=read_only, environment=environment,
+                                        also_writable=() if sockets.is_relative_to(run) else (sockets,))
     argv = tethered(argv, os.getpid(), cleanup)  # the kernel dies with this process, however it ends
     spec_folder = run / "spec" / KERNEL_NAME
     spec_folder.mkdir(parents=True)
@@ -214,14 +227,16 @@ def grade_submission(task: GradeTask) -> GradeResult:
     except Exception as error:
         return GradeResult(task.student, task.file, task.sha256, "grader-error", str(error))
     run = Path(tempfile.mkdtemp(prefix="dlkit-grade-"))
+    sockets = socket_folder(run)
     try:
-        result = _run_and_score(task, sources, run, sandbox, started)
+        result = _run_and_score(task, sources, run, sockets, sandbox, started)
     except Exception as error:  # the grader's own failure: one row says so, the class goes on
         result = GradeResult(
             task.student, task.file, task.sha256, "grader-error", f"{type(error).__name__}: {error}"
         )
     finally:
         shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     result.notes = notes + result.notes
     result.sandboxed = sandbox.kind if sandbox.confined else "no"
     if not sandbox.confined:
@@ -231,12 +246,12 @@ def grade_submission(task: GradeTask) -> GradeResult:
 
 
 def _run_and_score(
-    task: GradeTask, sources: list[str], run: Path, sandbox: Sandbox, started: float
+    task: GradeTask, sources: list[str], run: Path, sockets: Path, sandbox: Sandbox, started: float
 ) -> GradeResult:
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
-    spec_root = write_kernel_spec(run, task, sandbox)
+    spec_root = write_kernel_spec(run, task, sandbox, sockets)
     # One cell more than the student's: the place nbclient stores the grader's own cells (reading
     # answers out), which a notebook with no code at all would otherwise not have.
     exchange_index = len(sources)
@@ -247,7 +262,7 @@ def _run_and_score(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)], ensure_native_kernel=False),
         transport="ipc",
-        ip=str(run / "kernel" / "socket"),
+        ip=str(sockets / "socket"),
         connection_file=str(run / "kernel" / "connection.json"),
     )
     runner = NotebookRun(

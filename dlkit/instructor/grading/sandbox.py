@@ -14,7 +14,8 @@ In both, the root filesystem is *not* visible: only the system folders Python ne
 data folder the instructor names in ``$DLKIT_DATA_DIR`` (read-only); ``$HOME`` and ``/tmp`` are
 small private tmpfs folders, gone when the kernel ends; the real home, the other submissions and
 the gradebook are not there; the only writable real folder is the submission's own copy; and the
-grader's kernel talks to it over Unix sockets (ZeroMQ's ``ipc`` transport) in that folder.
+grader's kernel talks to it over Unix sockets (ZeroMQ's ``ipc`` transport) in that folder (or, where
+its path is too long for a socket's address, in a short folder of their own under /tmp).
 
 A container here runs *this computer's* Python, bound in read-only, so it needs a Linux host: on
 macOS and Windows, Docker and Podman run containers in a Linux virtual machine, where this
@@ -77,15 +78,18 @@ class Sandbox:
         return self.kind in CONTAINER_RUNTIMES
 
     def kernel_argv(self, python_argv: list[str], writable: Path, read_only: list[Path],
-                    environment: dict[str, str]) -> tuple[list[str], list[str] | None]:
-        """The command that starts ``python_argv`` (a kernel) confined to ``writable``, and the
-        command that removes what is left of it if it has to be stopped from outside (a container
-        outlives its client), or None."""
+                    environment: dict[str, str],
+                    also_writable: tuple[Path, ...] = ()) -> tuple[list[str], list[str] | None]:
+        """The command that starts ``python_argv`` (a kernel) confined to ``writable`` (its working
+        folder) and ``also_writable`` (its sockets' folder, where that is elsewhere), and the command
+        that removes what is left of it if it has to be stopped from outside (a container outlives
+        its client), or None."""
         if self.kind == "bubblewrap":
-            return _bubblewrap_argv(python_argv, writable, read_only, environment), None
+            return _bubblewrap_argv(python_argv, writable, read_only, environment, also_writable), None
         if self.container:
             name = f"dlkit-grade-{uuid.uuid4().hex[:12]}"
-            argv = container_argv(self.kind, self.options, name, writable, read_only, environment)
+            argv = container_argv(self.kind, self.options, name, writable, read_only, environment,
+                                  also_writable)
             return argv + python_argv, [self.kind, "rm", "--force", name]
         return python_argv, None
 
@@ -95,7 +99,7 @@ def _read_only_folders(read_only: list[Path]) -> list[str]:
 
 
 def _bubblewrap_argv(python_argv: list[str], writable: Path, read_only: list[Path],
-                     environment: dict[str, str]) -> list[str]:
+                     environment: dict[str, str], also_writable: tuple[Path, ...] = ()) -> list[str]:
     argv = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session", "--unshare-all",
             "--clearenv", "--proc", "/proc", "--dev", "/dev"]
     for folder in SYSTEM_FOLDERS:
@@ -107,6 +111,8 @@ def _bubblewrap_argv(python_argv: list[str], writable: Path, read_only: list[Pat
         argv += ["--size", str(PRIVATE_TMPFS_BYTES), "--tmpfs", private]
     for folder in _read_only_folders(read_only):
         argv += ["--ro-bind", folder, folder]
+    for folder in also_writable:
+        argv += ["--bind", str(folder), str(folder)]
     argv += ["--bind", str(writable), str(writable), "--chdir", str(writable)]
     for name, value in sorted(environment.items()):
         argv += ["--setenv", name, value]
@@ -114,7 +120,8 @@ def _bubblewrap_argv(python_argv: list[str], writable: Path, read_only: list[Pat
 
 
 def container_argv(runtime: str, options: tuple[str, ...], name: str, writable: Path | None,
-                   read_only: list[Path], environment: dict[str, str]) -> list[str]:
+                   read_only: list[Path], environment: dict[str, str],
+                   also_writable: tuple[Path, ...] = ()) -> list[str]:
     """``RUNTIME run`` with everything a confined kernel gets, up to (not including) its command."""
     argv = [shutil.which(runtime) or runtime, "run", "--rm", "--name", name, "--network", "none",
             "--cap-drop", "all", "--security-opt", "no-new-privileges", "--read-only", *CONTAINER_LIMITS,
@@ -131,6 +138,8 @@ def container_argv(runtime: str, options: tuple[str, ...], name: str, writable: 
             argv += ["--volume", f"{folder}:{folder}:ro"]
     for folder in _read_only_folders(read_only):
         argv += ["--volume", f"{folder}:{folder}:ro"]
+    for folder in also_writable:
+        argv += ["--volume", f"{folder}:{folder}:rw"]
     if writable is not None:
         argv += ["--volume", f"{writable}:{writable}:rw", "--workdir", str(writable)]
     for variable, value in sorted(environment.items()):

@@ -1,9 +1,10 @@
 """The built course site, opened page by page in headless Chromium: no console error, nothing
 asked of another host (the site must work offline), no image that fails to show, every lab page
 shows its figures, each described in words; no solution reaches a page or a download; every
-equation is typeset with MathML for screen readers; and axe-core finds no WCAG 2.1 A/AA violation. The site is built by `python tools/build_site.py` (CI builds it from its
-full-profile notebooks, then runs this with DLKIT_SITE_DIR); without a built site these tests are
-skipped, or fail where DLKIT_REQUIRE_SITE=1."""
+equation is typeset with MathML for screen readers; and axe-core finds no WCAG 2.1 A/AA
+violation. The site is built by `python tools/build_site.py` (CI builds it from its full-profile
+notebooks, then runs this with DLKIT_SITE_DIR); without a built site these tests are skipped, or
+fail where DLKIT_REQUIRE_SITE=1."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ def describe_figures(app, doctree) -> None:
     alts = json.loads((Path(app.srcdir) / "_ext" / ALTS_FILE).read_text())
     for image in doctree.findall(nodes.image):
         stem = Path(image.get("uri", "")).stem
-        if stem in alts:
+        if alts.get(stem):
             image["alt"] = alts[stem]
         elif re.fullmatch(r"[0-9a-f]{64}", stem):  # a notebook's figure with no text alternative
             logging.getLogger(__name__).warning(f"a figure on {app.env.docname} has no text alternative",

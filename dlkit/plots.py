@@ -86,8 +86,10 @@ def show_images(
     columns: int = 3,
     cmap: str | None = None,
     cell_size: float = 2.2,
+    caption: str | None = None,
 ) -> Figure:
-    """A grid of images with optional titles.
+    """A grid of images with optional titles, and a ``caption`` above them saying what they are
+    (it also opens the figure's text alternative).
 
     Grey (H, W) or (H, W, 1) and RGB (H, W, 3) images, uint8 (0–255) or float (0–1, or 0–255).
 
@@ -105,7 +107,9 @@ def show_images(
         )
         if titles is not None:
             axes[index].set_title(titles[index], fontsize=10)
-    figure.description = _pictures_text(images, titles)
+    if caption:
+        figure.suptitle(caption, fontsize=10)
+    figure.description = (f"{caption}: " if caption else "") + _pictures_text(images, titles)
     return figure
 
 

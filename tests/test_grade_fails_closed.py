@@ -80,6 +80,9 @@ def test_no_kernel_outlives_its_grader(tmp_path, sandbox, ending):
         while left_behind(marker) and time.monotonic() < deadline:
             time.sleep(0.25)
         assert left_behind(marker) == []
+        while list(Path(marker).glob("dlkit-grade-*")) and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert list(Path(marker).glob("dlkit-grade-*")) == []  # no copy of the student's work stays
         if sandbox == "container":
             runtime = sandbox_or_skip("container")
             names = subprocess.run([runtime, "ps", "--all", "--format", "{{.Names}}"], capture_output=True,

@@ -145,7 +145,8 @@ def write_kernel_spec(run: Path, task: GradeTask, sandbox: Sandbox, sockets: Pat
     read_only = [Path(task.data_dir)] if task.data_dir else []
     argv, cleanup = sandbox.kernel_argv(python, writable=run, read_only=read_only, environment=environment,
                                         also_writable=() if sockets.is_relative_to(run) else (sockets,))
-    argv = tethered(argv, os.getpid(), cleanup)  # the kernel dies with this process, however it ends
+    # the kernel dies with this process, however it ends, and then its folders go too
+    argv = tethered(argv, os.getpid(), cleanup, remove=[str(run), str(sockets)])
     spec_folder = run / "spec" / KERNEL_NAME
     spec_folder.mkdir(parents=True)
     spec = {

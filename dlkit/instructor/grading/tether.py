@@ -7,19 +7,22 @@ until someone noticed, and a sandbox's launcher (bubblewrap, a container) would 
 
 So the grader starts each kernel through this tether:
 
-    python -m dlkit.instructor.grading.tether GRADER_PID [--cleanup JSON_ARGV] -- KERNEL_ARGV...
+    python -m dlkit.instructor.grading.tether GRADER_PID [--cleanup JSON] [--remove JSON] -- KERNEL_ARGV...
 
 It starts the kernel as its child and waits. When the kernel ends, it ends with the kernel's
 status; when the grader process ``GRADER_PID`` is gone (Linux tells it at once through
 ``PR_SET_PDEATHSIG``; elsewhere it notices within ``POLL_SECONDS``) or it is told to stop, it kills
 the kernel's whole process group, runs the cleanup command if there is one (``podman rm -f NAME``:
-a container does not stop when its client is killed) and ends.
+a container does not stop when its client is killed), and — when the grader is gone, so cannot do
+it — removes the submission's run folders (a copy of a student's notebook must not stay behind in
+the temporary folder), then ends.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,9 +32,12 @@ __all__ = ["POLL_SECONDS", "tethered"]
 POLL_SECONDS = 0.25
 
 
-def tethered(argv: list[str], grader_pid: int, cleanup: list[str] | None = None) -> list[str]:
-    """``argv`` started through the tether, to die when process ``grader_pid`` does."""
+def tethered(argv: list[str], grader_pid: int, cleanup: list[str] | None = None,
+             remove: list[str] | None = None) -> list[str]:
+    """``argv`` started through the tether, to die when process ``grader_pid`` does; the folders in
+    ``remove`` go with it if the grader is gone."""
     extra = ["--cleanup", json.dumps(cleanup)] if cleanup else []
+    extra += ["--remove", json.dumps(remove)] if remove else []
     return [sys.executable, "-m", "dlkit.instructor.grading.tether", str(grader_pid), *extra, "--", *argv]
 
 
@@ -49,14 +55,15 @@ def _tell_me_when_my_parent_dies() -> None:
         pass  # polling still notices
 
 
-def _parse(arguments: list[str]) -> tuple[int, list[str] | None, list[str]]:
+def _parse(arguments: list[str]) -> tuple[int, list[str] | None, list[str], list[str]]:
     if "--" not in arguments or not arguments or not arguments[0].isdigit():
         raise SystemExit("usage: python -m dlkit.instructor.grading.tether GRADER_PID [--cleanup JSON] "
-                         "-- ARGV...")
+                         "[--remove JSON] -- ARGV...")
     split = arguments.index("--")
     head, command = arguments[:split], arguments[split + 1:]
     cleanup = json.loads(head[head.index("--cleanup") + 1]) if "--cleanup" in head else None
-    return int(head[0]), cleanup, command
+    remove = json.loads(head[head.index("--remove") + 1]) if "--remove" in head else []
+    return int(head[0]), cleanup, command, remove
 
 
 def _alive(pid: int) -> bool:
@@ -70,7 +77,7 @@ def _alive(pid: int) -> bool:
 
 
 def main(arguments: list[str]) -> int:
-    grader, cleanup, command = _parse(arguments)
+    grader, cleanup, command, remove = _parse(arguments)
     stopping = []
     parent = os.getppid()
     _tell_me_when_my_parent_dies()
@@ -91,6 +98,9 @@ def main(arguments: list[str]) -> int:
     kernel.kill()
     if cleanup:
         subprocess.run(cleanup, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    if not _alive(grader) or os.getppid() != parent:  # nobody else will: the student's copy goes
+        for folder in remove:
+            shutil.rmtree(folder, ignore_errors=True)
     if os.getpgid(0) == os.getpid():  # a group of its own (jupyter_client's new session): all of it
         try:
             os.killpg(os.getpid(), signal.SIGKILL)  # anything the kernel started, and this tether

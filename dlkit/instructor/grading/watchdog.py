@@ -60,7 +60,11 @@ class Watchdog(threading.Thread):
                 tree = list({process.pid: process for process in found}.values())  # each counted once
                 memory = sum(_rss(process) for process in tree)
             except psutil.NoSuchProcess:
-                return
+                if self._gone():
+                    return
+                continue  # a process of the tree ended mid-count: count again at the next poll
+            except psutil.AccessDenied:
+                continue
             self.peak_bytes = max(self.peak_bytes, memory)
             if memory > self.limits.memory_bytes:
                 self._kill(tree, "memory-limit", f"used {memory / GIB:.1f} GiB of memory, over the "
@@ -73,6 +77,12 @@ class Watchdog(threading.Thread):
                            f"{self.limits.disk_bytes / GIB:.2f} GiB limit")
             if self.stopped_by:
                 return
+
+    def _gone(self) -> bool:
+        try:
+            return not self.process.is_running() or self.process.status() == psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return True
 
     def _marked(self) -> list[psutil.Process]:
         """The processes whose command line holds ``marker``, and their children (not this one's)."""

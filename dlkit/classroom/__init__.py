@@ -13,7 +13,7 @@ Each name is imported from its module when first used (``_WHERE``).
 
 from __future__ import annotations
 
-import importlib
+from dlkit.lazy_names import lazy_names
 
 __all__ = [
     "ConnectionLimits",
@@ -41,14 +41,4 @@ _WHERE = {
     "start_classroom": "dlkit.classroom.server",
 }
 
-
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)

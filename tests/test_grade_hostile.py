@@ -64,7 +64,7 @@ def graded(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("class")
     submissions, out = root / "submissions", root / "gradebook"
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     port = server.server_address[1]
     home_target = Path.home() / ESCAPE_MARK
     secret = write(

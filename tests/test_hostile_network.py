@@ -11,10 +11,12 @@ from __future__ import annotations
 import io
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -195,10 +197,24 @@ def served_port(process: subprocess.Popen) -> int:
     raise AssertionError("the server did not start listening")
 
 
+@pytest.fixture(scope="module")
+def digit_litert(digit_model) -> Path:
+    """The digit model as LiteRT: a server of it starts in half a second, not the three that
+    importing TensorFlow for a .keras file takes; what it answers does not matter here either."""
+    import keras
+
+    from dlkit.deploy import EXPORTS, export_model, read_card
+
+    litert = [export for export in EXPORTS if export.suffix == ".tflite" and export.quantization == "float32"]
+    [exported] = export_model(keras.saving.load_model(digit_model), digit_model.parent / "litert",
+                              read_card(digit_model), exports=litert)
+    return exported.path
+
+
 @linux_only
-def test_300_silent_connections_with_256_files_stall_nothing_and_log_a_few_lines(digit_model):
+def test_300_silent_connections_with_256_files_stall_nothing_and_log_a_few_lines(digit_litert):
     """The probe's case: macOS's 256 open files, 300 silent connections from one address."""
-    process = run_server(["serve", str(digit_model), "--port", "0"], files=256)
+    process = run_server(["serve", str(digit_litert), "--port", "0"], files=256)
     silent = []
     try:
         port = served_port(process)
@@ -225,8 +241,31 @@ def test_300_silent_connections_with_256_files_stall_nothing_and_log_a_few_lines
 # --- pictures -----------------------------------------------------------------------------------
 
 def transparent_png(width: int, height: int) -> bytes:
-    """A few kilobytes of PNG that unpack into width x height x 4 bytes."""
-    return png(Image.new("RGBA", (width, height), (0, 0, 0, 0)))
+    """A few hundred kilobytes of PNG that unpack into width x height x 4 bytes, written without
+    holding those bytes: every byte of the unpacked rows is 0 (each row's filter byte, then
+    transparent black), so the compressed stream is one compressed mebibyte of zeros repeated
+    (a full flush makes each copy stand alone), its tail, and the Adler-32 of N zeros, which is
+    ``(N mod 65521) << 16 | 1``."""
+    total = height * (1 + 4 * width)
+    mebibyte = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = mebibyte.compress(bytes(2**20)) + mebibyte.flush(zlib.Z_FULL_FLUSH)
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15)
+    rest = tail.compress(bytes(total % 2**20)) + tail.flush()
+    stream = b"\x78\xda" + block * (total // 2**20) + rest + struct.pack(">I", (total % 65521) << 16 | 1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits, RGBA
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", stream) + chunk(b"IEND", b"")
+
+
+def test_the_transparent_png_is_what_pillow_writes():
+    """The bombs below are real PNGs: Pillow reads a small one back as the transparent picture."""
+    picture = Image.open(io.BytesIO(transparent_png(700, 3)))
+    picture.load()
+    assert picture.mode == "RGBA" and picture.size == (700, 3)
+    assert picture.getextrema() == ((0, 0),) * 4
 
 
 def test_pictures_past_what_a_digit_needs_are_refused_from_their_header(service):

@@ -3,6 +3,8 @@ colour (quality bar b), and fast enough (measured by benchmarks/ponies.py, bar c
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -52,6 +54,13 @@ def colour_features(picture: np.ndarray) -> np.ndarray:
     return np.concatenate([mean / 255, mean / (mean.sum() + 1e-9), pixels.std(axis=0) / 255, *histograms])
 
 
+@functools.cache
+def drawn_ponies(seed: int, count: int) -> tuple[tuple[np.ndarray, int], ...]:
+    """``count`` 96-pixel pictures of each class with their class index, drawn once per module."""
+    return tuple((draw_pony(kind, _image_rng(seed, index, number), size=96), index)
+                 for index, kind in enumerate(PONY_CLASSES) for number in range(count))
+
+
 def colour_classifier_accuracy(per_class_train: int, per_class_test: int, cast=None) -> float:
     """Held-out accuracy of a softmax regression on colour features (numpy, gradient descent).
 
@@ -60,11 +69,9 @@ def colour_classifier_accuracy(per_class_train: int, per_class_test: int, cast=N
 
     def dataset(seed, count):
         features, labels = [], []
-        for index, kind in enumerate(PONY_CLASSES):
-            for number in range(count):
-                picture = draw_pony(kind, _image_rng(seed, index, number), size=96)
-                features.append(colour_features(cast(picture, index) if cast else picture))
-                labels.append(index)
+        for picture, index in drawn_ponies(seed, count):
+            features.append(colour_features(cast(picture, index) if cast else picture))
+            labels.append(index)
         return np.array(features), np.array(labels)
 
     x_train, y_train = dataset(11, per_class_train)

@@ -193,18 +193,40 @@ print(keras.backend.backend())
 """
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
-def test_preprocess_input_runs_inside_tf_data_on_every_backend(backend):
-    """Lab 04 scales its augmented pictures inside ``train_ds.map``: on JAX and PyTorch, Keras'
-    operations cannot run there, and dlkit must still give what Keras gives outside tf.data."""
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+@pytest.fixture(scope="module")
+def preprocessing_runs(tmp_path_factory):
+    """The script above on each installed backend, each in a fresh interpreter (a backend is chosen
+    before Keras is imported), all started at once so that they share the machine's cores."""
     import importlib.util
     import os
     import subprocess
     import sys
 
-    if backend != "tensorflow" and importlib.util.find_spec(backend) is None:
+    home = tmp_path_factory.mktemp("backends")
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("DLKIT_")}
+    runs = {
+        backend: subprocess.Popen(
+            [sys.executable, "-c", PREPROCESS_IN_TF_DATA], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env={**environment, "KERAS_BACKEND": backend, "KERAS_HOME": str(home / backend),
+                            "DLKIT_CACHE_DIR": str(home / "cache")})
+        for backend in BACKENDS
+        if backend == "tensorflow" or importlib.util.find_spec(backend) is not None
+    }
+    yield runs
+    for run in runs.values():
+        run.kill()
+        run.communicate()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_preprocess_input_runs_inside_tf_data_on_every_backend(backend, preprocessing_runs):
+    """Lab 04 scales its augmented pictures inside ``train_ds.map``: on JAX and PyTorch, Keras'
+    operations cannot run there, and dlkit must still give what Keras gives outside tf.data."""
+    if backend not in preprocessing_runs:
         pytest.skip(f"{backend} is not installed here")
-    result = subprocess.run([sys.executable, "-c", PREPROCESS_IN_TF_DATA], capture_output=True, text=True,
-                            env={**os.environ, "KERAS_BACKEND": backend}, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-1] == backend
+    stdout, stderr = preprocessing_runs[backend].communicate(timeout=300)
+    assert preprocessing_runs[backend].returncode == 0, stderr[-2000:]
+    assert stdout.split()[-1] == backend

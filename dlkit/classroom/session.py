@@ -1,4 +1,5 @@
-"""A classroom session on disk: one folder with ``classroom.sqlite`` and ``pictures/<id>.png``.
+"""A classroom session on disk: one folder with ``classroom.sqlite``, ``pictures/<id>.png`` and, once
+the class has taught the model, ``models/retrain-<n>.keras`` (``dlkit.classroom.retrain``).
 
 Every accepted drawing is written (the picture as the model saw it, then its row, in one
 transaction) before the student gets the model's answer, so a restart of the service loses
@@ -30,6 +31,7 @@ __all__ = ["Drawing", "Session", "SessionStats", "delete_session", "open_session
 
 DATABASE = "classroom.sqlite"
 PICTURES = "pictures"
+MODELS = "models"  # what "learn from us" trained: retrain-<n>.keras and its card
 JOIN_CODE_LETTERS = "ACDEFHJKMNPRTUVWXY34679"  # nothing a projector makes ambiguous (0/O, 1/I/L, 5/S)
 JOIN_CODE_LENGTH = 6
 LARGEST_ID = 2**63 - 1  # SQLite's largest INTEGER: a drawing id beyond it cannot exist
@@ -47,6 +49,13 @@ CREATE TABLE IF NOT EXISTS drawings (
     hidden INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS devices (client TEXT PRIMARY KEY, muted INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS retrains (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    seconds REAL NOT NULL,
+    model TEXT NOT NULL,       -- the retrained model's file, relative to the session folder
+    record TEXT NOT NULL       -- its split, settings and before/after measurements, JSON
+);
 CREATE INDEX IF NOT EXISTS drawings_by_client ON drawings (client, id);
 """
 # What the class's numbers, the wall and the export count: not hidden, not from a muted device.
@@ -239,6 +248,44 @@ class Session:
             self._db.commit()
         return cursor.rowcount
 
+    def add_retrain(self, model, card, record: dict, seconds: float) -> dict:
+        """Keep a retrained Keras ``model`` as ``models/retrain-<n>.keras`` with ``card`` (classes and
+        input as the first model's) and ``record``; returns the record with its id, file and time.
+        The model's files are whole on disk before its row is committed."""
+        from dataclasses import replace
+
+        from dlkit.deploy.card import write_card
+
+        created = time.time()
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO retrains (created, seconds, model, record) VALUES (?, ?, '', ?)",
+                    (created, round(seconds, 2), json.dumps(record)))
+                number = int(cursor.lastrowid)
+                relative = f"{MODELS}/retrain-{number}.keras"
+                path = self.folder / relative
+                path.parent.mkdir(exist_ok=True)
+                partial = path.with_name(f"retrain-{number}.partial.keras")
+                model.save(partial)
+                write_card(path, replace(card, name=f"{card.name}, retrained on the class ({number})",
+                                         format="keras", quantization="float32", test_accuracy=None))
+                os.replace(partial, path)
+                self._db.execute("UPDATE retrains SET model = ? WHERE id = ?", (relative, number))
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
+        return {"id": number, "created": created, "seconds": round(seconds, 2), "model": relative, **record}
+
+    def retrains(self) -> list[dict]:
+        """Every retrain kept in this session, oldest first, as ``add_retrain`` returned it."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, created, seconds, model, record FROM retrains "
+                                    "WHERE model != '' ORDER BY id").fetchall()
+        return [{"id": number, "created": created, "seconds": seconds, "model": model, **json.loads(record)}
+                for number, created, seconds, model, record in rows]
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -293,11 +340,16 @@ def delete_session(folder: str | Path) -> int:
     folder = Path(folder)
     if not (folder / DATABASE).is_file():
         raise DlkitError(f"{folder} is not a classroom session (no {DATABASE}): nothing deleted")
-    strangers = [path.name for path in folder.iterdir() if path.name not in SESSION_FILES | {PICTURES}]
-    pictures = folder / PICTURES
+    kept = SESSION_FILES | {PICTURES, MODELS}
+    strangers = [path.name for path in folder.iterdir() if path.name not in kept]
+    pictures, models = folder / PICTURES, folder / MODELS
     if pictures.is_dir():
         strangers += [f"{PICTURES}/{path.name}" for path in pictures.iterdir()
                       if not (path.is_file() and path.name.endswith((".png", ".png.partial")))]
+    if models.is_dir():
+        strangers += [f"{MODELS}/{path.name}" for path in models.iterdir()
+                      if not (path.is_file() and path.name.startswith("retrain-")
+                              and path.name.endswith((".keras", ".keras.json")))]
     if strangers:
         raise DlkitError(f"{folder} holds files a session does not ({', '.join(sorted(strangers)[:5])}): "
                          "move them out first; nothing deleted")

@@ -1,0 +1,156 @@
+""""Learn from us": the classroom's model fine-tuned on the drawings the class has sent, and the
+answer to whether it learned — measured on students whose drawings it never saw.
+
+The class's devices are split, never its drawings: a device is either trained on or held out, so
+nobody's own drawings leak into the score they are measured by (a student's drawings look alike;
+split by drawing, the model would be marked on pictures much like ones it was trained on). Before
+and after, the model is measured on the held-out devices' drawings and on the lab's test set (did
+it forget MNIST while it learned the class's handwriting?).
+
+Each retrain is kept in the session (``Session.add_retrain``): the new model under
+``models/retrain-<n>.keras`` with its serving card, and a record of its split, settings and
+results, so a restart keeps both models and what was measured.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from dlkit.classroom.session import Drawing, Session
+from dlkit.deploy.card import ServingCard
+from dlkit.deploy.inputs import scale_for_model
+from dlkit.errors import DlkitError
+
+__all__ = ["DeviceSplit", "RetrainSettings", "class_examples", "retrain", "split_by_device"]
+
+
+@dataclass(frozen=True)
+class RetrainSettings:
+    """How a retrain fine-tunes: the whole network, with Adam at a learning rate small enough not to
+    erase what it learned from MNIST, for a few passes over the class's drawings."""
+
+    epochs: int = 8
+    learning_rate: float = 3e-4
+    batch_size: int = 32
+    held_out_fraction: float = 0.3  # of the devices, at least one
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise DlkitError(f"a retrain needs at least one epoch and one drawing a batch, not {self}")
+        if not 0 < self.held_out_fraction < 1 or not self.learning_rate > 0:
+            raise DlkitError("held_out_fraction must be between 0 and 1 and learning_rate above 0")
+
+
+@dataclass(frozen=True)
+class DeviceSplit:
+    """Which devices a retrain learns from and which it is measured on (and which were left out)."""
+
+    train: tuple[str, ...]
+    held_out: tuple[str, ...]
+    left_out: tuple[str, ...] = ()
+
+
+def split_by_device(devices: Iterable[str], held_out_fraction: float, seed: int,
+                    left_out: Iterable[str] = ()) -> DeviceSplit:
+    """Split ``devices`` (those ``left_out`` by the instructor aside) into devices to learn from and
+    devices held out, at least one of each, the same way for the same seed.
+
+    Raises:
+        DlkitError: fewer than two devices remain to split.
+    """
+    left_out = tuple(sorted(set(left_out)))
+    remaining = sorted(set(devices) - set(left_out))
+    if len(remaining) < 2:
+        raise DlkitError(f"learning from the class needs drawings from at least 2 devices (one to learn "
+                         f"from, one to measure on); {len(remaining)} so far"
+                         + (f", {len(left_out)} left out" if left_out else ""))
+    order = [remaining[i] for i in np.random.default_rng(seed).permutation(len(remaining))]
+    count = min(len(remaining) - 1, max(1, round(held_out_fraction * len(remaining))))
+    return DeviceSplit(train=tuple(sorted(order[count:])), held_out=tuple(sorted(order[:count])),
+                       left_out=left_out)
+
+
+def class_examples(session: Session, drawings: list[Drawing],
+                   card: ServingCard) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs scaled as the model takes them, class indices) for ``drawings``: each stored picture,
+    which is the picture as the model saw it, read back from the session folder."""
+    index = {name: position for position, name in enumerate(card.classes)}
+    inputs = []
+    for drawing in drawings:
+        with Image.open(io.BytesIO(session.picture_path(drawing.id).read_bytes())) as picture:
+            pixels = np.asarray(picture, dtype=np.uint8).reshape(card.input_shape)
+        inputs.append(scale_for_model(pixels, card)[0])
+    shape = (0, *card.input_shape)
+    return (np.stack(inputs) if inputs else np.zeros(shape, np.float32),
+            np.array([index[drawing.label] for drawing in drawings], dtype=np.int64))
+
+
+def _accuracy(model, inputs: np.ndarray, labels: np.ndarray) -> float | None:
+    if len(labels) == 0:
+        return None
+    predicted = np.asarray(model.predict(inputs, batch_size=256, verbose=0)).argmax(axis=-1)
+    return round(float(np.mean(predicted == labels)), 4)
+
+
+def retrain(model_path: str | Path, session: Session, card: ServingCard,
+            test_set: tuple[np.ndarray, np.ndarray] | None = None,
+            settings: RetrainSettings = RetrainSettings(), left_out: Iterable[str] = ()) -> dict:
+    """Fine-tune the Keras model at ``model_path`` on the counted drawings (not hidden, not from a
+    muted or ``left_out`` device) of the devices split off to learn from; measure it before and after
+    on the held-out devices' drawings and on ``test_set`` (inputs scaled as the model takes them,
+    class indices); keep the new model and the record in ``session``. Returns the record.
+
+    Raises:
+        DlkitError: the model is not a .keras file (a LiteRT or ONNX file cannot be trained), its
+            classes are not the card's, or the class has not sent enough to split.
+    """
+    import keras
+
+    model_path = Path(model_path)
+    if model_path.suffix != ".keras":
+        raise DlkitError(f"{model_path.name}: learning from the class fine-tunes a Keras model, and a "
+                         f"{model_path.suffix or 'folder'} file cannot be trained; serve the .keras file "
+                         "the lab saved (dlkit classroom serve MODEL.keras)")
+    started = time.monotonic()
+    drawings = [d for d in session.drawings(include_hidden=False) if d.label in card.classes]
+    split = split_by_device({d.device for d in drawings}, settings.held_out_fraction, settings.seed, left_out)
+    learn = [d for d in drawings if d.device in split.train]
+    measure = [d for d in drawings if d.device in split.held_out]
+    x_learn, y_learn = class_examples(session, learn, card)
+    x_measure, y_measure = class_examples(session, measure, card)
+
+    model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
+    if int(model.output_shape[-1]) != len(card.classes):
+        raise DlkitError(f"{model_path.name} answers {model.output_shape[-1]} classes, its card names "
+                         f"{len(card.classes)}: it cannot be retrained on them")
+    measured = {"before": {"held_out": _accuracy(model, x_measure, y_measure)}}
+    if test_set is not None:
+        measured["before"]["test"] = _accuracy(model, *test_set)
+
+    keras.utils.set_random_seed(settings.seed)
+    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_learn, y_learn, epochs=settings.epochs, batch_size=settings.batch_size,
+                        shuffle=True, verbose=0)
+    measured["after"] = {"held_out": _accuracy(model, x_measure, y_measure)}
+    if test_set is not None:
+        measured["after"]["test"] = _accuracy(model, *test_set)
+
+    record = {
+        "settings": asdict(settings),
+        "split": {"train_devices": list(split.train), "held_out_devices": list(split.held_out),
+                  "left_out_devices": list(split.left_out), "train_drawings": len(learn),
+                  "held_out_drawings": len(measure)},
+        "from_model": model_path.name,
+        "loss": [round(float(value), 4) for value in history.history["loss"]],
+        **measured,
+    }
+    return session.add_retrain(model, card, record, seconds=time.monotonic() - started)

@@ -124,3 +124,133 @@ def test_deleting_a_session_takes_its_retrained_models_and_refuses_a_stranger(tm
     (models / "notes.txt").unlink()
     delete_session(folder)
     assert not folder.exists()
+
+
+def wait_for_learning(client, key: str, seconds: float = 180) -> dict:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = client.get("/api/learn", headers={"X-Instructor-Key": key}).json()
+        if not status["running"]:
+            return status
+        time.sleep(0.2)
+    raise AssertionError("the retrain did not end")
+
+
+@pytest.mark.training
+def test_the_instructor_retrains_the_class_answers_with_it_and_a_restart_keeps_it(exported_digits, tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
+    import httpx
+
+    from dlkit.class_drawings import drawing_form, send_as_devices
+    from dlkit.classroom import RateLimit, start_classroom
+    from dlkit.course.mouse_digits import mouse_drawn_digits
+
+    model_file = exported_digits.files[("keras", "float32")]
+    folder = tmp_path / "session"
+    generous = RateLimit(per_minute=600, burst=100)
+    with start_classroom(model_file, session=folder, rate_limit=generous) as running, \
+            httpx.Client(base_url=running.url, timeout=60) as client:
+        key, code = running.session.instructor_key, running.session.join_code
+        instructor = {"X-Instructor-Key": key}
+        assert client.post("/api/learn").status_code == 401  # no key
+        assert client.post(f"/api/learn?code={code}").status_code == 401  # a student's code is no key
+        too_few = client.post("/api/learn", headers=instructor)
+        assert too_few.status_code == 409 and "at least 2 devices" in too_few.json()["error"]
+        send_as_devices(running.url, code, mouse_drawn_digits(per_class=8, seed=5), devices=4)
+        for bad, status in ((b"{", 400), (b'{"left_out": ["../../etc"]}', 422), (b'{"left_out": 3}', 422)):
+            answer = client.post("/api/learn", content=bad, headers=instructor)
+            assert answer.status_code == status, answer.text
+        assert client.get("/health").json()["model"] == "digits"
+
+        started = client.post("/api/learn", headers=instructor)
+        assert started.status_code == 202
+        again = client.post("/api/learn", headers=instructor)
+        assert again.status_code == 409 and "already running" in again.json()["error"]
+        status = wait_for_learning(client, key)
+        assert status["error"] is None and status["active"] == 1
+        [record] = status["retrains"]
+        assert record["before"]["test"] is not None and record["after"]["held_out"] is not None
+        assert len(record["split"]["held_out_devices"]) == 1  # 30 % of 4 devices: one
+        assert client.get("/health").json()["model"] == "digits, retrained on the class (1)"
+
+        body, content_type = drawing_form(mouse_drawn_digits(per_class=1, seed=9)[3][0], "3")
+        answered = client.post(f"/api/drawings?code={code}", content=body,
+                               headers={"Content-Type": content_type})
+        assert answered.status_code == 200  # the class is answered by the new model
+        assert client.get(f"/api/class?code={code}").json()["model"] == "digits, retrained on the class (1)"
+
+        assert client.post("/api/model/0", headers=instructor).json()["model"] == "digits"  # one click back
+        assert client.post("/api/model/7", headers=instructor).status_code == 404
+        assert client.post("/api/model/1", headers=instructor).status_code == 200
+
+    with start_classroom(model_file, session=folder) as restarted, \
+            httpx.Client(base_url=restarted.url, timeout=60) as client:
+        assert client.get("/health").json()["model"] == "digits, retrained on the class (1)"
+        status = client.get("/api/learn", headers={"X-Instructor-Key": key}).json()
+        assert status["active"] == 1 and status["retrains"] == [record]
+
+
+@pytest.mark.training
+def test_a_classroom_of_a_litert_model_says_why_it_cannot_learn(exported_digits, tmp_path):
+    import httpx
+
+    from dlkit.classroom import start_classroom
+
+    with start_classroom(exported_digits.files[("litert", "int8")], session=tmp_path / "s") as running, \
+            httpx.Client(base_url=running.url, timeout=60) as client:
+        refused = client.post("/api/learn", headers={"X-Instructor-Key": running.session.instructor_key})
+        assert refused.status_code == 409
+        assert ".tflite file cannot be trained; serve the .keras file" in refused.json()["error"]
+
+
+@pytest.mark.browser
+@pytest.mark.training
+def test_the_projector_learns_from_the_class_by_keyboard_and_says_before_and_after(browser, exported_digits,
+                                                                                   tmp_path):
+    """In Chromium: four devices have drawn; the instructor presses "Learn from us" with the
+    keyboard; the projector shows before and after on the held-out students and the test set, in
+    words as well as numbers, switches back to the first model with one key, and passes axe."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
+    from accessibility import axe_violations
+    from test_accessibility import tab_to
+
+    from dlkit.class_drawings import send_as_devices
+    from dlkit.classroom import RateLimit, start_classroom
+    from dlkit.course.mouse_digits import mouse_drawn_digits
+
+    generous = RateLimit(per_minute=600, burst=100)
+    with start_classroom(exported_digits.files[("keras", "float32")], session=tmp_path / "session",
+                         rate_limit=generous) as running, \
+            browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900}) as context:
+        send_as_devices(running.url, running.session.join_code, mouse_drawn_digits(per_class=8, seed=5),
+                        devices=4)
+        page = context.new_page()
+        page.goto(running.projector_url)
+        page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
+        assert page.locator("#learned").is_hidden()
+        tab_to(page, "a#skip-learn")  # the first stop: past the wall's buttons to the instructor's
+        page.keyboard.press("Enter")
+        tab_to(page, "button#learn", presses=3)
+        page.keyboard.press("Enter")
+        page.locator("#learned").wait_for(state="visible", timeout=180_000)
+        rows = page.locator("#before-after tbody tr")
+        assert rows.count() == 2
+        held_out = rows.nth(0).inner_text()
+        assert "students held out" in held_out and "it never saw" in held_out
+        assert "test set" in rows.nth(1).inner_text()
+        after = rows.nth(0).locator("td").nth(1).inner_text()
+        assert "%" in after and any(word in after for word in ("better", "worse", "same"))
+        assert "Retrain 1: learned from" in page.locator("#before-after caption").inner_text()
+        assert "retrain 1" in page.locator("#learn-status").inner_text()
+        page.wait_for_function("document.getElementById('title').textContent.includes('retrained')")
+        assert axe_violations(page) == []
+        tab_to(page, "button#model-0")
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.getElementById('model-0').getAttribute('aria-pressed') === 'true'")
+        assert page.locator("#model-1").get_attribute("aria-pressed") == "false"
+        assert "the first model" in page.locator("#learn-status").inner_text()
+        page.close()

@@ -77,9 +77,56 @@ function showWall(w) {
   document.body.dataset.ready = "yes";
 }
 
+const share = (x) => x == null ? "–" : percent(x);
+const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
+
+function modelButton(number, text, active) {
+  const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.id = "model-" + number;
+  b.setAttribute("aria-pressed", String(number === active));
+  b.addEventListener("click", async () => { await fetch(withKey("api/model/" + number), { method: "POST" }); showLearning(); });
+  return b;
+}
+
+// "Learn from us": the last retrain's before/after table, and which model answers the class.
+async function showLearning() {
+  const response = await fetch(withKey("api/learn")).catch(() => null);
+  if (!response || !response.ok) return;
+  const s = await response.json();
+  $("learn").disabled = s.running;
+  const last = s.retrains[s.retrains.length - 1];
+  $("learn-status").textContent = s.running ? "Retraining on the class's drawings… the wall stays live."
+    : s.error ? "Could not retrain: " + s.error
+    : last ? "Answering the class with " + (s.active ? "retrain " + s.active : "the first model") + "." : "";
+  $("learned").hidden = !last;
+  if (!last) return;
+  const split = last.split;
+  $("before-after-caption").textContent = "Retrain " + last.id + ": learned from " + plural(split.train_drawings, "drawing") +
+    " of " + plural(split.train_devices.length, "device") + " in " + last.seconds.toFixed(0) + " s";
+  const rows = [["students held out (" + plural(split.held_out_drawings, "drawing") + " from " +
+                 plural(split.held_out_devices.length, "device") + " it never saw)", "held_out"]];
+  if (last.before.test != null) rows.push(["the test set (MNIST digits)", "test"]);
+  const body = $("before-after").tBodies[0]; body.textContent = "";
+  for (const [what, name] of rows) {
+    const row = body.insertRow(); const th = document.createElement("th"); th.scope = "row"; th.textContent = what; row.append(th);
+    const before = last.before[name], after = last.after[name];
+    row.insertCell().textContent = share(before);
+    const change = before == null || after == null ? "" : after > before ? " ▲ better" : after < before ? " ▼ worse" : " = same";
+    row.insertCell().textContent = share(after) + change;  // up or down in words, not by colour
+  }
+  $("models").replaceChildren(modelButton(0, "answer with " + s.first_model, s.active),
+    ...s.retrains.map((r) => modelButton(r.id, "answer with retrain " + r.id, s.active)));
+}
+
+$("learn").addEventListener("click", async () => {
+  $("learn").disabled = true;
+  const response = await fetch(withKey("api/learn"), { method: "POST" });
+  if (!response.ok) { $("learn-status").textContent = "Could not retrain: " + (await response.json()).error; $("learn").disabled = false; }
+  else showLearning();
+});
+
 function connect() {
   const feed = new EventSource(withKey("api/feed"));
-  feed.addEventListener("wall", (event) => { showWall(JSON.parse(event.data)); $("status").textContent = "live"; });
+  feed.addEventListener("wall", (event) => { showWall(JSON.parse(event.data)); showLearning(); $("status").textContent = "live"; });
   const reload = async () => {
     const response = await fetch(withKey("api/wall"));
     if (response.ok) showWall(await response.json());
@@ -90,6 +137,7 @@ function connect() {
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; reload(); }, 300); };
   for (const kind of ["drawing", "hidden", "shown", "muted", "unmuted"]) feed.addEventListener(kind, soon);
   feed.addEventListener("stats", (event) => { const data = JSON.parse(event.data); showSummary(data.stats, data.mistakes); });
+  for (const kind of ["learned", "learn-failed", "model"]) feed.addEventListener(kind, () => { showLearning(); soon(); });
   feed.onerror = async () => {
     $("status").textContent = "reconnecting…";
     const response = await fetch(withKey("api/wall")).catch(() => null);

@@ -28,7 +28,15 @@ from dlkit.deploy.card import ServingCard
 from dlkit.deploy.inputs import scale_for_model
 from dlkit.errors import DlkitError
 
-__all__ = ["DeviceSplit", "RetrainSettings", "class_examples", "retrain", "split_by_device"]
+__all__ = [
+    "DeviceSplit",
+    "RetrainSettings",
+    "class_examples",
+    "digit_test_set",
+    "require_trainable",
+    "retrain",
+    "split_by_device",
+]
 
 
 @dataclass(frozen=True)
@@ -93,11 +101,39 @@ def class_examples(session: Session, drawings: list[Drawing],
             np.array([index[drawing.label] for drawing in drawings], dtype=np.int64))
 
 
+def digit_test_set(card: ServingCard) -> tuple[np.ndarray, np.ndarray] | None:
+    """The test set a digit model is measured on before and after: the 2 000 MNIST test digits dlkit
+    ships (no download, the same on every machine), scaled as ``card`` says; None for a model of
+    other pictures (photos have no shared test set)."""
+    if (card.input_kind != "digit" or int(np.prod(card.input_shape)) != 28 * 28
+            or tuple(card.classes) != tuple("0123456789")):
+        return None
+    from dlkit.data.mnist import load_embedded_mnist
+
+    _, (x_test, y_test) = load_embedded_mnist()
+    inputs = x_test.reshape(len(x_test), *card.input_shape).astype(np.float32) * (card.pixel_scale / 255.0)
+    return inputs, y_test.astype(np.int64)
+
+
 def _accuracy(model, inputs: np.ndarray, labels: np.ndarray) -> float | None:
     if len(labels) == 0:
         return None
     predicted = np.asarray(model.predict(inputs, batch_size=256, verbose=0)).argmax(axis=-1)
     return round(float(np.mean(predicted == labels)), 4)
+
+
+def require_trainable(model_path: str | Path) -> Path:
+    """``model_path``, when it is a Keras file a retrain can fine-tune.
+
+    Raises:
+        DlkitError: any other format (LiteRT, ONNX, a SavedModel folder cannot be trained).
+    """
+    model_path = Path(model_path)
+    if model_path.suffix != ".keras":
+        raise DlkitError(f"{model_path.name}: learning from the class fine-tunes a Keras model, and a "
+                         f"{model_path.suffix or 'folder'} file cannot be trained; serve the .keras file "
+                         "the lab saved (dlkit classroom serve MODEL.keras)")
+    return model_path
 
 
 def retrain(model_path: str | Path, session: Session, card: ServingCard,
@@ -114,11 +150,7 @@ def retrain(model_path: str | Path, session: Session, card: ServingCard,
     """
     import keras
 
-    model_path = Path(model_path)
-    if model_path.suffix != ".keras":
-        raise DlkitError(f"{model_path.name}: learning from the class fine-tunes a Keras model, and a "
-                         f"{model_path.suffix or 'folder'} file cannot be trained; serve the .keras file "
-                         "the lab saved (dlkit classroom serve MODEL.keras)")
+    model_path = require_trainable(model_path)
     started = time.monotonic()
     drawings = [d for d in session.drawings(include_hidden=False) if d.label in card.classes]
     split = split_by_device({d.device for d in drawings}, settings.held_out_fraction, settings.seed, left_out)

@@ -269,7 +269,8 @@ class Session:
                 partial = path.with_name(f"retrain-{number}.partial.keras")
                 model.save(partial)
                 write_card(path, replace(card, name=f"{card.name}, retrained on the class ({number})",
-                                         format="keras", quantization="float32", test_accuracy=None))
+                                         format="keras", quantization="float32",
+                                         test_accuracy=record.get("after", {}).get("test")))
                 os.replace(partial, path)
                 self._db.execute("UPDATE retrains SET model = ? WHERE id = ?", (relative, number))
                 self._db.commit()
@@ -277,6 +278,20 @@ class Session:
                 self._db.rollback()
                 raise
         return {"id": number, "created": created, "seconds": round(seconds, 2), "model": relative, **record}
+
+    @property
+    def active_retrain(self) -> int:
+        """Which model answers the class: 0 for the one the classroom was started with, else the
+        number of a kept retrain. Kept in the session, so a restart answers with the same one."""
+        with self._lock:
+            value = self._fact("active_retrain")
+        return int(value) if value.isdigit() else 0
+
+    def set_active_retrain(self, number: int) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO facts (name, value) VALUES ('active_retrain', ?) "
+                             "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(number),))
+            self._db.commit()
 
     def retrains(self) -> list[dict]:
         """Every retrain kept in this session, oldest first, as ``add_retrain`` returned it."""

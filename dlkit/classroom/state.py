@@ -77,6 +77,7 @@ class Classroom:
     max_upload_bytes: int
     broadcast: Broadcast = field(default_factory=lambda: Broadcast())
     guesses: RateLimit = field(default_factory=lambda: RateLimit(GUESSES_PER_MINUTE, GUESSES_AT_ONCE))
+    learning: object = None  # dlkit.classroom.learning.Learning: "learn from us", and which model answers
 
     @property
     def card(self) -> ServingCard:

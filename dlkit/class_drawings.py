@@ -23,20 +23,24 @@ __all__ = ["drawing_form", "load_class_drawings", "send_as_devices"]
 STUDENTS = 30
 
 
-def drawing_form(png: bytes, label: str) -> tuple[bytes, str]:
-    """A form with the drawing as ``file`` and the digit meant as ``label``, as a browser sends it."""
+def drawing_form(png: bytes, label: str, pointer: str = "") -> tuple[bytes, str]:
+    """A form with the drawing as ``file``, the digit meant as ``label`` and, where given, how it was
+    drawn as ``pointer`` ("touch", "mouse", "pen"), as the classroom's student page sends it."""
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\n{label}\r\n"
+    said = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"pointer\"\r\n\r\n{pointer}\r\n"
+            if pointer else "")
+    body = (said + f"--{boundary}\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\n{label}\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"drawing.png\"\r\n"
             "Content-Type: image/png\r\n\r\n").encode() + png + f"\r\n--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
 
 
 def send_as_devices(url: str, join_code: str, drawings: list[tuple[bytes, str]],
-                    devices: int = STUDENTS) -> int:
+                    devices: int = STUDENTS, pointers: tuple[str, ...] = ("",)) -> int:
     """Send ``drawings`` to the classroom at ``url`` from ``devices`` simulated phones at once, each
     from its own loopback address (127.0.0.10 and up, as each phone has its own; where the system
-    has only 127.0.0.1, as macOS, all from that); returns how many were stored."""
+    has only 127.0.0.1, as macOS, all from that); device i says it drew with ``pointers[i % len]``
+    ("" says nothing). Returns how many were stored."""
     address = urlsplit(url)
 
     def connect(index: int) -> http.client.HTTPConnection:
@@ -53,7 +57,7 @@ def send_as_devices(url: str, join_code: str, drawings: list[tuple[bytes, str]],
         stored = 0
         try:
             for png, label in drawings[index::devices]:
-                body, content_type = drawing_form(png, label)
+                body, content_type = drawing_form(png, label, pointers[index % len(pointers)])
                 connection.request("POST", f"/api/drawings?code={join_code}", body=body,
                                    headers={"Content-Type": content_type})
                 answer = connection.getresponse()

@@ -105,6 +105,7 @@ def test_a_student_joins_uploads_labels_and_sends_with_the_keyboard_alone(contex
     said = page.locator("#answer").inner_text()
     right = page.locator("#answer").get_attribute("data-answer") == meant
     assert said.startswith("✓ " if right else "✗ "), said  # right or wrong in words, not only in colour
+    assert classroom.session.drawings()[0].pointer == "file"  # the class's numbers know how it was made
     assert axe_violations(page) == []
     page.close()
 

@@ -1,7 +1,8 @@
 """The classroom in a real browser (Debian's Chromium, driven by Playwright): three students draw
-with the mouse on their own pages, the projector shows all three drawings, the model's answers and
-the class's accuracy as they arrive, and one click hides a drawing. Nothing is fetched from
-outside the service, and the instructor key leaves the projector's address bar."""
+on their own pages, two with the mouse on a laptop and one with a finger on a phone's touch screen;
+the projector shows all three drawings, the model's answers, the class's accuracy and how each was
+drawn as they arrive, and one click hides a drawing. Nothing is fetched from outside the service,
+and the instructor key leaves the projector's address bar."""
 
 from __future__ import annotations
 
@@ -29,6 +30,23 @@ def classroom(exported_digits, tmp_path):
         yield running
 
 
+def draw_with_a_finger(page, points: list[tuple[float, float]]) -> None:
+    """One stroke through ``points`` (the canvas' 280x280 units) with a finger on a touch screen:
+    Chromium's own touch events (DevTools' Input.dispatchTouchEvent), which the page receives as
+    pointer events of pointerType "touch", as on a phone."""
+    box = page.locator("#canvas").bounding_box()
+    scale = box["width"] / 280
+    touch = page.context.new_cdp_session(page)
+    at = [{"x": box["x"] + x * scale, "y": box["y"] + y * scale} for x, y in points]
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [at[0]]})
+    for start, end in zip(at, at[1:], strict=False):
+        for step in (1, 2, 3):
+            point = {axis: start[axis] + (end[axis] - start[axis]) * step / 3 for axis in ("x", "y")}
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    touch.detach()
+
+
 def watch(page) -> list[str]:
     requested = []
     page.on("request", lambda request: requested.append(request.url))
@@ -46,12 +64,14 @@ def test_three_students_draw_and_the_projector_shows_every_drawing_and_the_accur
 
     students, student_requests = [], []
     for meant, strokes in STROKES.items():
-        page = browser.new_page(viewport={"width": 400, "height": 800})  # a phone-sized window
+        phone = meant == "7"  # a phone with a touch screen; the others are laptops with a mouse
+        size = {"width": 400, "height": 800} if phone else {"width": 1000, "height": 800}
+        page = browser.new_page(viewport=size, has_touch=phone, is_mobile=phone)
         student_requests.append(watch(page))
         page.goto(classroom.student_url)
         page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
         for stroke in strokes:
-            draw(page, stroke)
+            (draw_with_a_finger if phone else draw)(page, stroke)
         page.locator(f"#labels button[data-label='{meant}']").click()
         with page.expect_response(lambda response: "/api/drawings" in response.url, timeout=20_000):
             page.locator("#send").click()
@@ -70,6 +90,13 @@ def test_three_students_draw_and_the_projector_shows_every_drawing_and_the_accur
     assert f"{100 * right / 3:.1f} % right on 3 drawings" == accuracy
     assert projector.locator("#test-accuracy").inner_text() != "–"
     assert projector.locator("#confusion table").count() == 1
+    # how each was drawn: the page said so, the session kept it, the projector counts it (too few to
+    # give a percentage of one or two drawings)
+    assert sorted(d.pointer for d in classroom.session.drawings()) == ["mouse", "mouse", "touch"]
+    pointer_rows = projector.locator("#by-pointer tbody tr")
+    assert sorted(pointer_rows.nth(i).inner_text().split("\t")[0] for i in range(2)) == [
+        "finger on a screen", "mouse"]
+    assert "too few to say" in projector.locator("#by-pointer").inner_text()
     images = projector.locator("#wall .card img")
     assert all(images.nth(i).evaluate("image => image.naturalWidth") == 28 for i in range(3))
 

@@ -174,6 +174,8 @@ def test_the_instructor_retrains_the_class_answers_with_it_and_a_restart_keeps_i
         [record] = status["retrains"]
         assert record["before"]["test"] is not None and record["after"]["held_out"] is not None
         assert len(record["split"]["held_out_devices"]) == 1  # 30 % of 4 devices: one
+        [group] = record["held_out_by_pointer"]  # these devices did not say how they drew
+        assert group["pointer"] == "" and group["count"] == record["split"]["held_out_drawings"]
         assert client.get("/health").json()["model"] == "digits, retrained on the class (1)"
 
         body, content_type = drawing_form(mouse_drawn_digits(per_class=1, seed=9)[3][0], "3")
@@ -227,7 +229,7 @@ def test_the_projector_learns_from_the_class_by_keyboard_and_says_before_and_aft
                          rate_limit=generous) as running, \
             browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900}) as context:
         send_as_devices(running.url, running.session.join_code, mouse_drawn_digits(per_class=8, seed=5),
-                        devices=4)
+                        devices=4, pointers=("touch", "mouse"))  # two phones, two laptops
         page = context.new_page()
         page.goto(running.projector_url)
         page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
@@ -238,10 +240,13 @@ def test_the_projector_learns_from_the_class_by_keyboard_and_says_before_and_aft
         page.keyboard.press("Enter")
         page.locator("#learned").wait_for(state="visible", timeout=180_000)
         rows = page.locator("#before-after tbody tr")
-        assert rows.count() == 2
+        assert rows.count() == 3  # the held-out students, the same by pointer, the test set
         held_out = rows.nth(0).inner_text()
         assert "students held out" in held_out and "it never saw" in held_out
-        assert "test set" in rows.nth(1).inner_text()
+        assert "of them drawn with" in rows.nth(1).inner_text() and "%" in rows.nth(1).inner_text()
+        assert "test set" in rows.nth(2).inner_text()
+        drawn_with = page.locator("#by-pointer").inner_text()
+        assert "finger on a screen\t40" in drawn_with and "mouse\t40" in drawn_with
         after = rows.nth(0).locator("td").nth(1).inner_text()
         assert "%" in after and any(word in after for word in ("better", "worse", "same"))
         assert "Retrain 1: learned from" in page.locator("#before-after caption").inner_text()
@@ -254,3 +259,25 @@ def test_the_projector_learns_from_the_class_by_keyboard_and_says_before_and_aft
         assert page.locator("#model-1").get_attribute("aria-pressed") == "false"
         assert "the first model" in page.locator("#learn-status").inner_text()
         page.close()
+
+
+def test_a_session_from_before_pointers_were_kept_opens_and_counts_them_as_not_said(tmp_path):
+    """A session folder written by earlier dlkit (no pointer column) opens; its drawings did not say
+    how they were drawn, new ones do; a pointer the page never sends is kept as not said."""
+    import sqlite3
+
+    folder = tmp_path / "session"
+    open_session(folder, "digits").close()
+    with sqlite3.connect(folder / "classroom.sqlite") as database:
+        database.execute("ALTER TABLE drawings DROP COLUMN pointer")
+        database.execute("INSERT INTO drawings (created, label, answer, confidence, top, client) "
+                         "VALUES (1, '3', '3', 0.9, '[]', 'aaaaaaaaaaaaaaaa')")
+    session = open_session(folder, "digits")
+    try:
+        assert session.drawings()[0].pointer == ""
+        session.add("4", "9", 0.8, [], b"png", "bbbbbbbbbbbbbbbb", pointer="touch")
+        session.add("5", "5", 0.8, [], b"png", "bbbbbbbbbbbbbbbb", pointer="laser")
+        assert session.accuracy_by_pointer() == [{"pointer": "", "count": 2, "correct": 2},
+                                                 {"pointer": "touch", "count": 1, "correct": 0}]
+    finally:
+        session.close()

@@ -42,7 +42,30 @@ function showMuted(muted) {
   $("muted-none").hidden = muted.length > 0;
 }
 
-function showSummary(stats, mistakes) {
+// Fewer drawings than this in a group and the projector says so instead of giving a percentage
+// that one student could swing.
+const TOO_FEW = 20;
+const POINTER_NAMES = { touch: "finger on a screen", mouse: "mouse", pen: "pen", file: "a picture from a file", "": "not said (an older page or a script)" };
+
+function showByPointer(groups) {
+  const box = $("by-pointer");
+  if (!groups || !groups.length) { box.replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "no drawings yet" })); return; }
+  const table = document.createElement("table");
+  const caption = table.createCaption(); caption.textContent = "The model on the class's drawings, by how each was drawn";
+  const head = table.createTHead().insertRow();
+  for (const text of ["drawn with", "drawings", "right"]) { const th = document.createElement("th"); th.scope = "col"; th.textContent = text; head.append(th); }
+  const body = table.createTBody();
+  for (const g of groups) {
+    const row = body.insertRow(); const th = document.createElement("th"); th.scope = "row";
+    th.textContent = POINTER_NAMES[g.pointer] || g.pointer; row.append(th);
+    row.insertCell().textContent = g.count;
+    row.insertCell().textContent = g.count < TOO_FEW ? "too few to say (under " + TOO_FEW + ")" : percent(g.correct / g.count);
+  }
+  box.replaceChildren(table);
+}
+
+function showSummary(stats, mistakes, byPointer) {
+  showByPointer(byPointer);
   const accuracy = $("accuracy");
   accuracy.dataset.count = stats.count;
   accuracy.textContent = stats.count ? percent(stats.accuracy) + " right on " + stats.count + " drawing" + (stats.count === 1 ? "" : "s") : "no drawings yet";
@@ -73,7 +96,7 @@ function showWall(w) {
   $("test-accuracy").textContent = testAccuracy == null ? "not on its card" : percent(testAccuracy);
   $("wall").replaceChildren(...w.drawings.map(card));
   showMuted(w.muted);
-  showSummary(w.stats, w.mistakes);
+  showSummary(w.stats, w.mistakes, w.by_pointer);
   document.body.dataset.ready = "yes";
 }
 
@@ -104,11 +127,19 @@ async function showLearning() {
     " of " + plural(split.train_devices.length, "device") + " in " + last.seconds.toFixed(0) + " s";
   const rows = [["students held out (" + plural(split.held_out_drawings, "drawing") + " from " +
                  plural(split.held_out_devices.length, "device") + " it never saw)", "held_out"]];
+  const groups = last.held_out_by_pointer || [];
+  if (groups.length > 1 || (groups.length === 1 && groups[0].pointer !== "")) {
+    for (const g of groups) rows.push(["… of them drawn with " + (POINTER_NAMES[g.pointer] || g.pointer) + " (" + plural(g.count, "drawing") + ")", g]);
+  }
   if (last.before.test != null) rows.push(["the test set (MNIST digits)", "test"]);
   const body = $("before-after").tBodies[0]; body.textContent = "";
   for (const [what, name] of rows) {
     const row = body.insertRow(); const th = document.createElement("th"); th.scope = "row"; th.textContent = what; row.append(th);
-    const before = last.before[name], after = last.after[name];
+    if (typeof name === "object" && name.count < TOO_FEW) {
+      row.insertCell().textContent = "too few to say"; row.insertCell().textContent = "too few to say"; continue;
+    }
+    const before = typeof name === "object" ? name.before : last.before[name];
+    const after = typeof name === "object" ? name.after : last.after[name];
     row.insertCell().textContent = share(before);
     const change = before == null || after == null ? "" : after > before ? " ▲ better" : after < before ? " ▼ worse" : " = same";
     row.insertCell().textContent = share(after) + change;  // up or down in words, not by colour
@@ -136,7 +167,7 @@ function connect() {
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; reload(); }, 300); };
   for (const kind of ["drawing", "hidden", "shown", "muted", "unmuted"]) feed.addEventListener(kind, soon);
-  feed.addEventListener("stats", (event) => { const data = JSON.parse(event.data); showSummary(data.stats, data.mistakes); });
+  feed.addEventListener("stats", (event) => { const data = JSON.parse(event.data); showSummary(data.stats, data.mistakes, data.by_pointer); });
   for (const kind of ["learned", "learn-failed", "model"]) feed.addEventListener(kind, () => { showLearning(); soon(); });
   feed.onerror = async () => {
     $("status").textContent = "reconnecting…";

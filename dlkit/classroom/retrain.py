@@ -116,10 +116,27 @@ def digit_test_set(card: ServingCard) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _accuracy(model, inputs: np.ndarray, labels: np.ndarray) -> float | None:
-    if len(labels) == 0:
-        return None
-    predicted = np.asarray(model.predict(inputs, batch_size=256, verbose=0)).argmax(axis=-1)
-    return round(float(np.mean(predicted == labels)), 4)
+    return _share_right(_answers(model, inputs), labels)
+
+
+def _answers(model, inputs: np.ndarray) -> np.ndarray:
+    if len(inputs) == 0:
+        return np.zeros(0, np.int64)
+    return np.asarray(model.predict(inputs, batch_size=256, verbose=0)).argmax(axis=-1)
+
+
+def _share_right(answers: np.ndarray, labels: np.ndarray) -> float | None:
+    return round(float(np.mean(answers == labels)), 4) if len(labels) else None
+
+
+def _by_pointer(drawings: list[Drawing], labels: np.ndarray, before: np.ndarray,
+                after: np.ndarray) -> list[dict]:
+    """The held-out drawings' accuracy before and after, by how they were drawn (touch, mouse, ...)."""
+    pointers = np.array([drawing.pointer for drawing in drawings])
+    return [{"pointer": str(pointer), "count": int(np.sum(pointers == pointer)),
+             "before": _share_right(before[pointers == pointer], labels[pointers == pointer]),
+             "after": _share_right(after[pointers == pointer], labels[pointers == pointer])}
+            for pointer in sorted(set(pointers.tolist()))]
 
 
 def require_trainable(model_path: str | Path) -> Path:
@@ -163,7 +180,8 @@ def retrain(model_path: str | Path, session: Session, card: ServingCard,
     if int(model.output_shape[-1]) != len(card.classes):
         raise DlkitError(f"{model_path.name} answers {model.output_shape[-1]} classes, its card names "
                          f"{len(card.classes)}: it cannot be retrained on them")
-    measured = {"before": {"held_out": _accuracy(model, x_measure, y_measure)}}
+    answers_before = _answers(model, x_measure)
+    measured = {"before": {"held_out": _share_right(answers_before, y_measure)}}
     if test_set is not None:
         measured["before"]["test"] = _accuracy(model, *test_set)
 
@@ -172,7 +190,8 @@ def retrain(model_path: str | Path, session: Session, card: ServingCard,
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x_learn, y_learn, epochs=settings.epochs, batch_size=settings.batch_size,
                         shuffle=True, verbose=0)
-    measured["after"] = {"held_out": _accuracy(model, x_measure, y_measure)}
+    answers_after = _answers(model, x_measure)
+    measured["after"] = {"held_out": _share_right(answers_after, y_measure)}
     if test_set is not None:
         measured["after"]["test"] = _accuracy(model, *test_set)
 
@@ -183,6 +202,7 @@ def retrain(model_path: str | Path, session: Session, card: ServingCard,
                   "held_out_drawings": len(measure)},
         "from_model": model_path.name,
         "loss": [round(float(value), 4) for value in history.history["loss"]],
+        "held_out_by_pointer": _by_pointer(measure, y_measure, answers_before, answers_after),
         **measured,
     }
     return session.add_retrain(model, card, record, seconds=time.monotonic() - started)

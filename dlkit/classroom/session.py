@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS drawings (
     confidence REAL NOT NULL,  -- the model's probability for its answer
     top TEXT NOT NULL,         -- the top classes and probabilities, JSON
     client TEXT NOT NULL,      -- which device sent it (a hash of its address): counts, never shown
-    hidden INTEGER NOT NULL DEFAULT 0
+    hidden INTEGER NOT NULL DEFAULT 0,
+    pointer TEXT NOT NULL DEFAULT ''  -- how it was drawn: touch, mouse, pen, file, or '' (not said)
 );
 CREATE TABLE IF NOT EXISTS devices (client TEXT PRIMARY KEY, muted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS retrains (
@@ -60,7 +61,8 @@ CREATE INDEX IF NOT EXISTS drawings_by_client ON drawings (client, id);
 """
 # What the class's numbers, the wall and the export count: not hidden, not from a muted device.
 COUNTED = "hidden = 0 AND client NOT IN (SELECT client FROM devices WHERE muted = 1)"
-COLUMNS = "id, created, label, answer, confidence, top, hidden, client"
+COLUMNS = "id, created, label, answer, confidence, top, hidden, client, pointer"
+POINTERS = ("touch", "mouse", "pen", "file")  # what a browser's pointerType says, and a picture from a file
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,11 @@ class Drawing:
     top: list[dict]
     hidden: bool = False
     device: str = ""  # which device sent it: a hash of its address, the same for all it sends
+    pointer: str = ""  # how it was drawn: one of POINTERS, or "" where the page did not say
 
     @classmethod
     def from_row(cls, row: tuple) -> Drawing:
-        return cls(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), bool(row[6]), row[7])
+        return cls(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), bool(row[6]), row[7], row[8])
 
     @property
     def correct(self) -> bool:
@@ -87,7 +90,7 @@ class Drawing:
     def as_json(self) -> dict:
         return {"id": self.id, "created": self.created, "label": self.label, "answer": self.answer,
                 "confidence": round(self.confidence, 6), "top": self.top, "hidden": self.hidden,
-                "correct": self.correct, "device": self.device}
+                "correct": self.correct, "device": self.device, "pointer": self.pointer}
 
 
 @dataclass(frozen=True)
@@ -127,15 +130,16 @@ class Session:
         return self.folder / PICTURES / f"{drawing_id}.png"
 
     def add(self, label: str, answer: str, confidence: float, top: list[dict], png: bytes,
-            client: str) -> Drawing:
+            client: str, pointer: str = "") -> Drawing:
         """Store a drawing (picture first, then its row, committed together) and return it."""
         created = time.time()
+        pointer = pointer if pointer in POINTERS else ""
         with self._lock:
             try:
                 cursor = self._db.execute(
-                    "INSERT INTO drawings (created, label, answer, confidence, top, client) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (created, label, answer, float(confidence), json.dumps(top), client),
+                    "INSERT INTO drawings (created, label, answer, confidence, top, client, pointer) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (created, label, answer, float(confidence), json.dumps(top), client, pointer),
                 )
                 drawing_id = int(cursor.lastrowid)
                 path = self.picture_path(drawing_id)
@@ -146,7 +150,8 @@ class Session:
             except BaseException:
                 self._db.rollback()
                 raise
-        return Drawing(drawing_id, created, label, answer, float(confidence), top, device=client)
+        return Drawing(drawing_id, created, label, answer, float(confidence), top, device=client,
+                       pointer=pointer)
 
     def set_hidden(self, drawing_id: int, hidden: bool) -> bool:
         """Hide (or show again) a drawing; False when there is no such drawing (an id SQLite cannot
@@ -202,6 +207,14 @@ class Session:
         total = sum(count for _, _, count in rows)
         correct = sum(count for label, answer, count in rows if label == answer)
         return SessionStats(total, correct, confusion)
+
+    def accuracy_by_pointer(self) -> list[dict]:
+        """How often the model was right on the counted drawings, by how they were drawn."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT pointer, COUNT(*), SUM(label = answer) FROM drawings WHERE {COUNTED} "
+                "GROUP BY pointer ORDER BY COUNT(*) DESC, pointer").fetchall()
+        return [{"pointer": pointer, "count": count, "correct": correct} for pointer, count, correct in rows]
 
     def confident_mistakes(self, limit: int = 5) -> list[Drawing]:
         """The wrong answers the model was surest of (only counted drawings)."""
@@ -321,6 +334,10 @@ def open_session(folder: str | Path, model: str) -> Session:
         connection = sqlite3.connect(database, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(SCHEMA)
+        if "pointer" not in {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}:
+            # a session from before pointers were kept: its drawings did not say how they were made
+            connection.execute("ALTER TABLE drawings ADD COLUMN pointer TEXT NOT NULL DEFAULT ''")
+            connection.commit()
     except sqlite3.DatabaseError as error:
         raise DlkitError(f"{database} is not a readable session database ({error})") from None
     facts = dict(connection.execute("SELECT name, value FROM facts").fetchall())

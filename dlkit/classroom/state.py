@@ -100,13 +100,13 @@ class Classroom:
 
     def summary(self) -> dict:
         """The class's numbers, sent to the projector after each change."""
-        return {"stats": self.session.stats().as_json(),
+        return {"stats": self.session.stats().as_json(), "by_pointer": self.session.accuracy_by_pointer(),
                 "mistakes": [d.as_json() for d in self.session.confident_mistakes(MISTAKES_SHOWN)]}
 
-    def answer_and_store(self, data: bytes, name: str, label: str, client: str) -> Drawing:
+    def answer_and_store(self, data: bytes, name: str, label: str, client: str, pointer: str = "") -> Drawing:
         """The picture prepared as the model sees it, the model's answer, and both stored."""
         pixels, _ = prepare_picture(data, name, self.card)
         probabilities = self.predictor.predict(scale_for_model(pixels, self.card))[0]
         top = top_classes(probabilities, self.classes, TOP_K)
         return self.session.add(label, top[0]["label"], top[0]["probability"], top,
-                                _png(pixels, self.card.input_shape), client)
+                                _png(pixels, self.card.input_shape), client, pointer)

@@ -2,7 +2,7 @@
 const $ = (id) => document.getElementById(id);
 const canvas = $("canvas"), pen = canvas.getContext("2d");
 let code = new URLSearchParams(location.search).get("code") || "";
-let info = null, chosen = null, drawing = false, drawn = false;
+let info = null, chosen = null, drawing = false, drawn = false, pointer = "";  // finger ("touch"), mouse or pen
 
 function clearPad() { pen.fillStyle = "#000"; pen.fillRect(0, 0, canvas.width, canvas.height); drawn = false; }
 function point(event) {
@@ -10,7 +10,7 @@ function point(event) {
   return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
 }
 canvas.addEventListener("pointerdown", (event) => {
-  drawing = true; canvas.setPointerCapture(event.pointerId);
+  drawing = true; canvas.setPointerCapture(event.pointerId); pointer = event.pointerType || "";
   const [x, y] = point(event); pen.beginPath(); pen.moveTo(x, y); pen.lineTo(x, y); pen.stroke(); drawn = true;
 });
 canvas.addEventListener("pointermove", (event) => { if (drawing) { const [x, y] = point(event); pen.lineTo(x, y); pen.stroke(); } });
@@ -74,6 +74,7 @@ async function send() {
   const what = await picture();
   if (what === null) { showError(info.input_kind === "digit" ? "draw something first, or choose a picture" : "choose a photo first"); return; }
   const form = new FormData(); form.append("file", what[0], what[1]); form.append("label", chosen);
+  form.append("pointer", what[1] === "drawing.png" ? pointer : "file");  // how it was made, for the class's numbers
   $("send").disabled = true;
   try {
     const response = await fetch("api/drawings?code=" + encodeURIComponent(code), { method: "POST", body: form });

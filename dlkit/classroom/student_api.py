@@ -48,7 +48,7 @@ async def send_drawing(request: Request, classroom: Joined) -> JSONResponse:
         raise BadRequest(415, f"{content_type or 'no content type'} is not accepted: send a form "
                               "with the drawing as 'file' and the class you meant as 'label'")
     body = await read_body(request, classroom.max_upload_bytes)
-    data, name, fields = await read_form(request, body, fields=("label",))
+    data, name, fields = await read_form(request, body, fields=("label", "pointer"))
     label = (fields["label"] or "").strip()
     classes = classroom.classes
     if not label:
@@ -59,7 +59,8 @@ async def send_drawing(request: Request, classroom: Joined) -> JSONResponse:
     session = classroom.session
     client = hashlib.sha256((session.instructor_key + client_address(request)).encode()).hexdigest()[:16]
     # Decoding, the model and storing run off the event loop, which stays free for the feed.
-    drawing = await run_in_threadpool(classroom.answer_and_store, data, name, label, client)
+    pointer = (fields["pointer"] or "").strip().lower()  # how it was drawn; anything else is "not said"
+    drawing = await run_in_threadpool(classroom.answer_and_store, data, name, label, client, pointer)
     if not session.is_muted(client):  # a muted device's drawings are answered, kept, and not shown
         classroom.broadcast.send("drawing", drawing.as_json())
     return JSONResponse(drawing.as_json())

@@ -212,9 +212,10 @@ def test_a_classroom_of_a_litert_model_says_why_it_cannot_learn(exported_digits,
 @pytest.mark.training
 def test_the_projector_learns_from_the_class_by_keyboard_and_says_before_and_after(browser, exported_digits,
                                                                                    tmp_path):
-    """In Chromium: four devices have drawn; the instructor presses "Learn from us" with the
-    keyboard; the projector shows before and after on the held-out students and the test set, in
-    words as well as numbers, switches back to the first model with one key, and passes axe."""
+    """In Chromium: four devices have drawn (two phones, two laptops); the instructor presses "Learn
+    from us" with the keyboard; the projector shows before and after on the held-out students (also
+    by pointer) and the test set, in words as well as numbers, switches back to the first model with
+    one key, flags a device that then sends wrong labels on purpose, and passes axe."""
     if not sys.platform.startswith("linux"):
         pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
     from accessibility import axe_violations
@@ -258,6 +259,14 @@ def test_the_projector_learns_from_the_class_by_keyboard_and_says_before_and_aft
         page.wait_for_function("document.getElementById('model-0').getAttribute('aria-pressed') === 'true'")
         assert page.locator("#model-1").get_attribute("aria-pressed") == "false"
         assert "the first model" in page.locator("#learn-status").inner_text()
+
+        # a fifth device sends wrong labels on purpose: the projector flags it in words
+        send_as_devices(running.url, running.session.join_code,
+                        poisoned(mouse_drawn_digits(per_class=5, seed=6), devices=5, poisoner=4), devices=5)
+        flagged = page.locator("#devices tbody tr", has_text="far below the class: check its labels")
+        flagged.wait_for(timeout=20_000)
+        assert flagged.count() == 1
+        assert axe_violations(page) == []
         page.close()
 
 
@@ -281,3 +290,41 @@ def test_a_session_from_before_pointers_were_kept_opens_and_counts_them_as_not_s
                                                  {"pointer": "touch", "count": 1, "correct": 0}]
     finally:
         session.close()
+
+
+def poisoned(drawings: list[tuple[bytes, str]], devices: int, poisoner: int) -> list[tuple[bytes, str]]:
+    """``drawings`` as ``send_as_devices`` deals them to ``devices`` devices, with every label of
+    device ``poisoner`` changed to the next digit: a student poisoning the class's data on purpose."""
+    return [(png, str((int(label) + 1) % 10)) if index % devices == poisoner else (png, label)
+            for index, (png, label) in enumerate(drawings)]
+
+
+@pytest.mark.training
+def test_a_poisoning_device_stands_out_and_muting_it_leaves_it_out_of_learning(exported_digits, tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
+    import httpx
+
+    from dlkit.class_drawings import send_as_devices
+    from dlkit.classroom import RateLimit, start_classroom
+    from dlkit.course.mouse_digits import mouse_drawn_digits
+
+    generous = RateLimit(per_minute=600, burst=100)
+    with start_classroom(exported_digits.files[("keras", "float32")], session=tmp_path / "session",
+                         rate_limit=generous) as running, \
+            httpx.Client(base_url=running.url, timeout=60) as client:
+        instructor = {"X-Instructor-Key": running.session.instructor_key}
+        send_as_devices(running.url, running.session.join_code,
+                        poisoned(mouse_drawn_digits(per_class=10, seed=8), devices=5, poisoner=4), devices=5)
+        devices = client.get("/api/wall", headers=instructor).json()["devices"]
+        assert [d["drawings"] for d in devices] == [20] * 5
+        worst, *honest = devices  # the least agreeing first
+        assert worst["agreed"] / worst["drawings"] < 0.2  # the model rarely agrees with a wrong label
+        assert all(d["agreed"] / d["drawings"] > 0.7 for d in honest)
+        assert client.post(f"/api/devices/{worst['device']}/mute", headers=instructor).status_code == 200
+        assert client.post("/api/learn", headers=instructor).status_code == 202
+        status = wait_for_learning(client, running.session.instructor_key)
+    [record] = status["retrains"]
+    split = record["split"]
+    assert worst["device"] not in split["train_devices"] + split["held_out_devices"]
+    assert split["train_drawings"] + split["held_out_drawings"] == 80  # the four honest devices' drawings

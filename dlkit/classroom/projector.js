@@ -8,6 +8,8 @@ const key = sessionStorage.getItem("dlkit-instructor-key") || "";
 const withKey = (path) => path + (path.includes("?") ? "&" : "?") + "key=" + encodeURIComponent(key);
 let classes = [], testAccuracy = null;
 const percent = (x) => (100 * x).toFixed(1) + " %";
+const share = (x) => x == null ? "–" : percent(x);
+const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
 
 function button(text, label, path) {
   const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.setAttribute("aria-label", label);
@@ -64,8 +66,36 @@ function showByPointer(groups) {
   box.replaceChildren(table);
 }
 
-function showSummary(stats, mistakes, byPointer) {
+const DEVICES_SHOWN = 8;
+
+// The devices, least agreeing first: a device that agrees with the model far less often than the
+// class does (and has sent enough to tell) is flagged in words.
+function showDevices(devices, classAccuracy) {
+  const box = $("devices");
+  if (!devices || !devices.length) { box.replaceChildren(Object.assign(document.createElement("p"), { className: "note", textContent: "none yet" })); return; }
+  const table = document.createElement("table");
+  table.createCaption().textContent = "Devices, the least agreeing with the model first";
+  const head = table.createTHead().insertRow();
+  for (const text of ["device", "drawings", "the model agreed", ""]) { const th = document.createElement("th"); th.scope = "col"; th.textContent = text; head.append(th); }
+  const body = table.createTBody();
+  for (const d of devices.slice(0, DEVICES_SHOWN)) {
+    const row = body.insertRow(); const name = "device " + d.device.slice(0, 6);
+    const th = document.createElement("th"); th.scope = "row"; th.textContent = name + (d.muted ? " (muted)" : ""); row.append(th);
+    row.insertCell().textContent = d.drawings;
+    const agreed = d.agreed / d.drawings;
+    const odd = d.drawings >= 10 && classAccuracy != null && agreed < classAccuracy / 2;
+    row.insertCell().textContent = percent(agreed) + (odd ? " ⚠ far below the class: check its labels" : "");
+    const cell = row.insertCell();
+    if (!d.muted) cell.append(button("mute", "mute " + name + ": its drawings leave the wall, the numbers and learning", "api/devices/" + d.device + "/mute"));
+  }
+  const more = devices.length - DEVICES_SHOWN;
+  box.replaceChildren(table);
+  if (more > 0) box.append(Object.assign(document.createElement("p"), { className: "note", textContent: "and " + plural(more, "more device") }));
+}
+
+function showSummary(stats, mistakes, byPointer, devices) {
   showByPointer(byPointer);
+  showDevices(devices, stats.accuracy);
   const accuracy = $("accuracy");
   accuracy.dataset.count = stats.count;
   accuracy.textContent = stats.count ? percent(stats.accuracy) + " right on " + stats.count + " drawing" + (stats.count === 1 ? "" : "s") : "no drawings yet";
@@ -96,12 +126,10 @@ function showWall(w) {
   $("test-accuracy").textContent = testAccuracy == null ? "not on its card" : percent(testAccuracy);
   $("wall").replaceChildren(...w.drawings.map(card));
   showMuted(w.muted);
-  showSummary(w.stats, w.mistakes, w.by_pointer);
+  showSummary(w.stats, w.mistakes, w.by_pointer, w.devices);
   document.body.dataset.ready = "yes";
 }
 
-const share = (x) => x == null ? "–" : percent(x);
-const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
 
 function modelButton(number, text, active) {
   const b = document.createElement("button"); b.type = "button"; b.textContent = text; b.id = "model-" + number;
@@ -167,7 +195,7 @@ function connect() {
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; reload(); }, 300); };
   for (const kind of ["drawing", "hidden", "shown", "muted", "unmuted"]) feed.addEventListener(kind, soon);
-  feed.addEventListener("stats", (event) => { const data = JSON.parse(event.data); showSummary(data.stats, data.mistakes, data.by_pointer); });
+  feed.addEventListener("stats", (event) => { const data = JSON.parse(event.data); showSummary(data.stats, data.mistakes, data.by_pointer, data.devices); });
   for (const kind of ["learned", "learn-failed", "model"]) feed.addEventListener(kind, () => { showLearning(); soon(); });
   feed.onerror = async () => {
     $("status").textContent = "reconnecting…";

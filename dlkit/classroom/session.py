@@ -216,6 +216,19 @@ class Session:
                 "GROUP BY pointer ORDER BY COUNT(*) DESC, pointer").fetchall()
         return [{"pointer": pointer, "count": count, "correct": correct} for pointer, count, correct in rows]
 
+    def devices(self) -> list[dict]:
+        """Every device that has sent a drawing: how many it sent (hidden ones too), how many of
+        those the model agreed with, and whether it is muted; the least agreeing first. A device
+        sending wrong labels on purpose (to poison a retrain) agrees far less than the class."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT drawings.client, COUNT(*), SUM(label = answer), COALESCE(MAX(devices.muted), 0) "
+                "FROM drawings LEFT JOIN devices ON devices.client = drawings.client "
+                "GROUP BY drawings.client ORDER BY 1.0 * SUM(label = answer) / COUNT(*), COUNT(*) DESC"
+            ).fetchall()
+        return [{"device": device, "drawings": count, "agreed": agreed, "muted": bool(muted)}
+                for device, count, agreed, muted in rows]
+
     def confident_mistakes(self, limit: int = 5) -> list[Drawing]:
         """The wrong answers the model was surest of (only counted drawings)."""
         with self._lock:

@@ -101,6 +101,7 @@ class Classroom:
     def summary(self) -> dict:
         """The class's numbers, sent to the projector after each change."""
         return {"stats": self.session.stats().as_json(), "by_pointer": self.session.accuracy_by_pointer(),
+                "devices": self.session.devices(),
                 "mistakes": [d.as_json() for d in self.session.confident_mistakes(MISTAKES_SHOWN)]}
 
     def answer_and_store(self, data: bytes, name: str, label: str, client: str, pointer: str = "") -> Drawing:

@@ -107,6 +107,13 @@ def test_a_student_joins_uploads_labels_and_sends_with_the_keyboard_alone(contex
     assert said.startswith("✓ " if right else "✗ "), said  # right or wrong in words, not only in colour
     assert classroom.session.drawings()[0].pointer == "file"  # the class's numbers know how it was made
     assert axe_violations(page) == []
+
+    # the student takes it back: the browser's own confirmation, then it is gone from the session
+    page.once("dialog", lambda dialog: dialog.accept())
+    tab_to(page, "button#take-back")
+    page.keyboard.press("Enter")
+    page.locator("#taken", has_text="1 drawing deleted.").wait_for(timeout=20_000)
+    assert classroom.session.drawings() == []
     page.close()
 
 

@@ -110,6 +110,40 @@ def test_hiding_a_drawing_takes_it_off_the_wall_the_accuracy_and_the_export(clas
     assert sum(export_session(classroom.session.folder, tmp_path / "out").values()) == 2
 
 
+def test_a_student_takes_back_what_their_page_sent_and_nobody_elses(classroom, drawings):
+    """Two students behind one address (a school's proxy): each page sends its own random token,
+    and taking back deletes that page's drawings (rows and pictures) and nothing of the other's."""
+    mine, theirs = "a" * 32, "b" * 32
+    code = classroom.session.join_code
+    with httpx.Client(base_url=classroom.url, timeout=30) as client:
+        def sent(png, label, owner):
+            return client.post(f"api/drawings?code={code}", files={"file": ("drawing.png", png, "image/png")},
+                               data={"label": label, "owner": owner}).json()["id"]
+
+        my_ids = [sent(png, label, mine) for png, label in drawings[:3]]
+        their_ids = [sent(png, label, theirs) for png, label in drawings[3:5]]
+        anonymous = send(client, classroom, *drawings[5]).json()["id"]  # a page that sent no token
+
+        def take_back(owner=None, given=code):
+            headers = {"X-Dlkit-Owner": owner} if owner else {}
+            return client.delete(f"api/my-drawings?code={given}", headers=headers)
+
+        assert take_back().status_code == 400  # no token
+        assert take_back("x").status_code == 400  # not one a page makes
+        assert take_back(mine, given="WRONG1").status_code == 403
+        taken = take_back(mine)
+        assert taken.status_code == 200 and taken.json() == {"deleted": 3}
+        wall = client.get("api/wall", headers=key_of(classroom)).json()
+        assert sorted(d["id"] for d in wall["drawings"]) == sorted([*their_ids, anonymous])
+        assert wall["stats"]["count"] == 3
+        assert take_back(mine).json() == {"deleted": 0}
+    assert not any(classroom.session.picture_path(i).exists() for i in my_ids)
+    assert all(classroom.session.picture_path(i).exists() for i in [*their_ids, anonymous])
+    with sqlite3.connect(classroom.session.folder / "classroom.sqlite") as database:
+        stored = database.execute("SELECT owner FROM drawings").fetchall()
+    assert len(stored) == 3 and not any(mine in owner or theirs in owner for (owner,) in stored)  # hashed
+
+
 def test_the_feed_sends_the_wall_then_each_new_drawing_as_it_is_stored(classroom, drawings):
     events: list[tuple[str, dict, float]] = []
 

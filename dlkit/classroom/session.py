@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS drawings (
     top TEXT NOT NULL,         -- the top classes and probabilities, JSON
     client TEXT NOT NULL,      -- which device sent it (a hash of its address): counts, never shown
     hidden INTEGER NOT NULL DEFAULT 0,
-    pointer TEXT NOT NULL DEFAULT ''  -- how it was drawn: touch, mouse, pen, file, or '' (not said)
+    pointer TEXT NOT NULL DEFAULT '', -- how it was drawn: touch, mouse, pen, file, or '' (not said)
+    owner TEXT NOT NULL DEFAULT ''    -- a hash of the sending page's own random token: who may take it back
 );
 CREATE TABLE IF NOT EXISTS devices (client TEXT PRIMARY KEY, muted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS retrains (
@@ -130,16 +131,17 @@ class Session:
         return self.folder / PICTURES / f"{drawing_id}.png"
 
     def add(self, label: str, answer: str, confidence: float, top: list[dict], png: bytes,
-            client: str, pointer: str = "") -> Drawing:
-        """Store a drawing (picture first, then its row, committed together) and return it."""
+            client: str, pointer: str = "", owner: str = "") -> Drawing:
+        """Store a drawing (picture first, then its row, committed together) and return it.
+        ``owner``: the hash of the token the sending page keeps, with which it may take it back."""
         created = time.time()
         pointer = pointer if pointer in POINTERS else ""
         with self._lock:
             try:
                 cursor = self._db.execute(
-                    "INSERT INTO drawings (created, label, answer, confidence, top, client, pointer) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (created, label, answer, float(confidence), json.dumps(top), client, pointer),
+                    "INSERT INTO drawings (created, label, answer, confidence, top, client, pointer, owner) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (created, label, answer, float(confidence), json.dumps(top), client, pointer, owner),
                 )
                 drawing_id = int(cursor.lastrowid)
                 path = self.picture_path(drawing_id)
@@ -327,6 +329,20 @@ class Session:
         return [{"id": number, "created": created, "seconds": seconds, "model": model, **json.loads(record)}
                 for number, created, seconds, model, record in rows]
 
+    def take_back(self, owner: str) -> int:
+        """Delete every drawing sent with ``owner`` (a student taking back their own), rows then
+        pictures; returns how many. Drawings without an owner are no one's to take back. A retrain
+        already made from them keeps its model."""
+        if not owner:
+            return 0
+        with self._lock:
+            ids = [row[0] for row in self._db.execute("SELECT id FROM drawings WHERE owner = ?", (owner,))]
+            self._db.execute("DELETE FROM drawings WHERE owner = ?", (owner,))
+            self._db.commit()
+        for drawing_id in ids:
+            self.picture_path(drawing_id).unlink(missing_ok=True)
+        return len(ids)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -347,10 +363,11 @@ def open_session(folder: str | Path, model: str) -> Session:
         connection = sqlite3.connect(database, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(SCHEMA)
-        if "pointer" not in {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}:
-            # a session from before pointers were kept: its drawings did not say how they were made
-            connection.execute("ALTER TABLE drawings ADD COLUMN pointer TEXT NOT NULL DEFAULT ''")
-            connection.commit()
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(drawings)")}
+        for column in ("pointer", "owner"):  # a session from before they were kept: not said, no owner
+            if column not in columns:
+                connection.execute(f"ALTER TABLE drawings ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        connection.commit()
     except sqlite3.DatabaseError as error:
         raise DlkitError(f"{database} is not a readable session database ({error})") from None
     facts = dict(connection.execute("SELECT name, value FROM facts").fetchall())

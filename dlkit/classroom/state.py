@@ -47,7 +47,8 @@ def what_is_kept(card) -> str:
     return (f"What is kept: {picture}, the class you chose, the model's answer and an anonymous code for "
             "your device (never your name or address). It is kept in a folder on the instructor's computer, "
             "not on the internet, until the instructor deletes the session. The projector shows the newest "
-            "pictures to the class; the instructor can hide any of them.")
+            "pictures to the class; the instructor can hide any of them. \"Learn from us\" may train a "
+            "copy of the model on them. \"Take back my drawings\" deletes all you sent from this browser.")
 
 
 class Broadcast:
@@ -104,10 +105,11 @@ class Classroom:
                 "devices": self.session.devices(),
                 "mistakes": [d.as_json() for d in self.session.confident_mistakes(MISTAKES_SHOWN)]}
 
-    def answer_and_store(self, data: bytes, name: str, label: str, client: str, pointer: str = "") -> Drawing:
+    def answer_and_store(self, data: bytes, name: str, label: str, client: str, pointer: str = "",
+                         owner: str = "") -> Drawing:
         """The picture prepared as the model sees it, the model's answer, and both stored."""
         pixels, _ = prepare_picture(data, name, self.card)
         probabilities = self.predictor.predict(scale_for_model(pixels, self.card))[0]
         top = top_classes(probabilities, self.classes, TOP_K)
         return self.session.add(label, top[0]["label"], top[0]["probability"], top,
-                                _png(pixels, self.card.input_shape), client, pointer)
+                                _png(pixels, self.card.input_shape), client, pointer, owner)

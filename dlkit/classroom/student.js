@@ -3,6 +3,13 @@ const $ = (id) => document.getElementById(id);
 const canvas = $("canvas"), pen = canvas.getContext("2d");
 let code = new URLSearchParams(location.search).get("code") || "";
 let info = null, chosen = null, drawing = false, drawn = false, pointer = "";  // finger ("touch"), mouse or pen
+// A random token this browser keeps and sends with each drawing: with it, and only with it, a student
+// takes back what they sent (an address may be shared by a whole class).
+let owner = localStorage.getItem("dlkit-owner");
+if (!/^[0-9a-f]{32}$/.test(owner || "")) {
+  owner = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  localStorage.setItem("dlkit-owner", owner);
+}
 
 function clearPad() { pen.fillStyle = "#000"; pen.fillRect(0, 0, canvas.width, canvas.height); drawn = false; }
 function point(event) {
@@ -50,7 +57,7 @@ async function join() {
   $("model").textContent = "Model: " + info.model + " · " + info.classes.length + " classes";
   $("kept").textContent = info.kept;
   buildLabels(info.classes);
-  for (const id of ["labels", "actions"]) $(id).style.display = "block";
+  for (const id of ["labels", "actions", "mine"]) $(id).style.display = "block";
   $("photo").style.display = "block";  // a picture from a file: the way to send without a pointer
   if (info.input_kind === "digit") {
     $("pad").style.display = "block";
@@ -75,6 +82,7 @@ async function send() {
   if (what === null) { showError(info.input_kind === "digit" ? "draw something first, or choose a picture" : "choose a photo first"); return; }
   const form = new FormData(); form.append("file", what[0], what[1]); form.append("label", chosen);
   form.append("pointer", what[1] === "drawing.png" ? pointer : "file");  // how it was made, for the class's numbers
+  form.append("owner", owner);
   $("send").disabled = true;
   try {
     const response = await fetch("api/drawings?code=" + encodeURIComponent(code), { method: "POST", body: form });
@@ -104,7 +112,17 @@ function show(answer) {
   }
 }
 
+// Everything this page sent leaves the session (its pictures and rows), the wall and the numbers.
+async function takeBack() {
+  if (!confirm("Delete every drawing you sent to the class from this browser? This cannot be undone.")) return;
+  const response = await fetch("api/my-drawings?code=" + encodeURIComponent(code), { method: "DELETE", headers: { "X-Dlkit-Owner": owner } });
+  const answer = await response.json();
+  if (!response.ok) { showError(answer.error || ("error " + response.status)); return; }
+  $("taken").textContent = answer.deleted === 1 ? "1 drawing deleted." : answer.deleted + " drawings deleted.";
+}
+
 $("send").addEventListener("click", send);
+$("take-back").addEventListener("click", () => takeBack().catch((problem) => showError("the classroom did not answer (" + problem + ")")));
 $("clear").addEventListener("click", () => { clearPad(); $("answer").textContent = ""; $("bars").textContent = ""; showError(""); });
 $("join").addEventListener("submit", (event) => { event.preventDefault(); code = $("code").value.trim().toUpperCase(); join(); });
 if (code) join().catch((problem) => showError("could not join (" + problem + ")"));

@@ -72,6 +72,7 @@ def test_the_measurement_tables_are_rendered_from_their_data_files():
     import json
 
     import classroom
+    import classroom_retrain
     import degradation
     import grading
     import hostile_network
@@ -84,7 +85,7 @@ def test_the_measurement_tables_are_rendered_from_their_data_files():
     assert read_block(labs.DOCS, labs.BEGIN, labs.END) == labs.figures_table(costs)
     side_by_side = json.loads(labs.SIDE_BY_SIDE.read_text(encoding="utf-8"))
     assert read_block(labs.DOCS, labs.SIDE_BEGIN, labs.SIDE_END) == labs.side_by_side_tables(side_by_side)
-    for module in (grading, degradation, classroom, hostile_network):
+    for module in (grading, degradation, classroom, classroom_retrain, hostile_network):
         results = json.loads(module.RESULTS.read_text(encoding="utf-8"))
         expected = module.figures_table(results)
         assert read_block(module.DOCS, module.BEGIN, module.END) == expected, module.__name__

@@ -194,6 +194,12 @@ def test_the_instructor_retrains_the_class_answers_with_it_and_a_restart_keeps_i
         status = client.get("/api/learn", headers={"X-Instructor-Key": key}).json()
         assert status["active"] == 1 and status["retrains"] == [record]
 
+    (folder / record["model"]).unlink()  # the retrained file gone (deleted by hand): the first model answers
+    with start_classroom(model_file, session=folder) as restarted, \
+            httpx.Client(base_url=restarted.url, timeout=60) as client:
+        assert client.get("/health").json()["model"] == "digits"
+        assert client.get("/api/learn", headers={"X-Instructor-Key": key}).json()["active"] == 0
+
 
 @pytest.mark.training
 def test_a_classroom_of_a_litert_model_says_why_it_cannot_learn(exported_digits, tmp_path):

@@ -86,11 +86,11 @@ def render_docs() -> None:
     write_block(DOCS, BEGIN, END, figures_table(json.loads(RESULTS.read_text(encoding="utf-8"))))
 
 
-def digit_models(folder: Path) -> dict[str, Path]:
+def trained_digit_model():
+    """(lab 05's MNIST ConvNet trained 2 epochs on dlkit's embedded subset, its training inputs)."""
     import keras
 
     from dlkit.datasets import load_embedded_mnist
-    from dlkit.deploy import ServingCard, export_model, find_export
 
     (x_train, y_train), _ = load_embedded_mnist()
     x_train = x_train[..., np.newaxis].astype("float32") / 255.0
@@ -104,6 +104,14 @@ def digit_models(folder: Path) -> dict[str, Path]:
     )  # fmt: skip
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(x_train, y_train, batch_size=128, epochs=2, verbose=0)
+    return model, x_train
+
+
+def digit_models(folder: Path) -> dict[str, Path]:
+    """The trained ConvNet as float32 and full-integer int8 LiteRT files, with their cards."""
+    from dlkit.deploy import ServingCard, export_model, find_export
+
+    model, x_train = trained_digit_model()
     card = ServingCard("mnist_convnet", tuple("0123456789"), (28, 28, 1), "digit")
     chosen = [find_export("litert"), find_export("litert", "int8")]
     files = export_model(model, folder, card, representative=x_train[:200], exports=chosen)

@@ -32,8 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import numpy as np
-from classroom import one_student, percentile, spread, start_classroom  # a sibling module
+from classroom import one_student, percentile, spread, start_classroom, trained_digit_model  # a sibling
 from rendered_block import write_block
 
 RESULTS = Path(__file__).resolve().parent / "results" / "classroom_retrain.json"
@@ -46,23 +45,10 @@ WALL_GOAL_MS = 1000  # the wall's p95 during a retrain
 
 
 def keras_digit_model(folder: Path) -> Path:
-    """Lab 05's ConvNet trained 2 epochs on the embedded MNIST subset, saved with its serving card."""
-    import keras
-
-    from dlkit.datasets import load_embedded_mnist
+    """Lab 05's ConvNet (as the load benchmark trains it), saved as .keras with its serving card."""
     from dlkit.deploy import save_with_card
 
-    (x_train, y_train), _ = load_embedded_mnist()
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(32, 3, activation="relu"),
-         keras.layers.MaxPooling2D(2), keras.layers.Conv2D(64, 3, activation="relu"),
-         keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dropout(0.5),
-         keras.layers.Dense(10, activation="softmax")],
-        name="mnist_convnet",
-    )  # fmt: skip
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(x_train[..., np.newaxis] / 255.0, y_train, batch_size=128, epochs=2, verbose=0)
+    model, _ = trained_digit_model()
     folder.mkdir(parents=True, exist_ok=True)
     return save_with_card(model, folder / "mnist_convnet.keras", list("0123456789"), input_kind="digit")
 

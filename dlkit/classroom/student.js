@@ -1,8 +1,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
-const canvas = $("canvas"), pen = canvas.getContext("2d");
+const canvas = $("canvas"), pad = drawingPad(canvas);  // drawing-pad.js
 let code = new URLSearchParams(location.search).get("code") || "";
-let info = null, chosen = null, drawing = false, drawn = false, pointer = "";  // finger ("touch"), mouse or pen
+let info = null, chosen = null;
 // A random token this browser keeps and sends with each drawing: with it, and only with it, a student
 // takes back what they sent (an address may be shared by a whole class).
 let owner = localStorage.getItem("dlkit-owner");
@@ -11,17 +11,6 @@ if (!/^[0-9a-f]{32}$/.test(owner || "")) {
   localStorage.setItem("dlkit-owner", owner);
 }
 
-function clearPad() { pen.fillStyle = "#000"; pen.fillRect(0, 0, canvas.width, canvas.height); drawn = false; }
-function point(event) {
-  const box = canvas.getBoundingClientRect();
-  return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
-}
-canvas.addEventListener("pointerdown", (event) => {
-  drawing = true; canvas.setPointerCapture(event.pointerId); pointer = event.pointerType || "";
-  const [x, y] = point(event); pen.beginPath(); pen.moveTo(x, y); pen.lineTo(x, y); pen.stroke(); drawn = true;
-});
-canvas.addEventListener("pointermove", (event) => { if (drawing) { const [x, y] = point(event); pen.lineTo(x, y); pen.stroke(); } });
-canvas.addEventListener("pointerup", () => { drawing = false; });
 
 function showError(text) { $("error").textContent = text; }
 
@@ -62,14 +51,13 @@ async function join() {
   if (info.input_kind === "digit") {
     $("pad").style.display = "block";
     $("file-label").textContent = "or choose a picture of your digit:";
-    pen.lineWidth = 22; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#fff"; clearPad();
   }
   document.body.dataset.ready = "yes";
 }
 
 async function picture() {
   const file = $("file").files[0];
-  if (info.input_kind === "digit" && drawn) {
+  if (info.input_kind === "digit" && pad.drawn) {
     return await new Promise((done) => canvas.toBlob((blob) => done([blob, "drawing.png"]), "image/png"));
   }
   return file ? [file, file.name] : null;
@@ -81,7 +69,7 @@ async function send() {
   const what = await picture();
   if (what === null) { showError(info.input_kind === "digit" ? "draw something first, or choose a picture" : "choose a photo first"); return; }
   const form = new FormData(); form.append("file", what[0], what[1]); form.append("label", chosen);
-  form.append("pointer", what[1] === "drawing.png" ? pointer : "file");  // how it was made, for the class's numbers
+  form.append("pointer", what[1] === "drawing.png" ? pad.pointer : "file");  // how it was made, for the class's numbers
   form.append("owner", owner);
   $("send").disabled = true;
   try {
@@ -89,7 +77,7 @@ async function send() {
     const answer = await response.json();
     if (!response.ok) { showError(answer.error || ("error " + response.status)); return; }
     show(answer);
-    if (info.input_kind === "digit") clearPad();
+    if (info.input_kind === "digit") pad.clear();
     $("file").value = "";
   } catch (problem) { showError("the classroom did not answer (" + problem + ")"); }
   finally { $("send").disabled = false; }
@@ -123,7 +111,7 @@ async function takeBack() {
 
 $("send").addEventListener("click", send);
 $("take-back").addEventListener("click", () => takeBack().catch((problem) => showError("the classroom did not answer (" + problem + ")")));
-$("clear").addEventListener("click", () => { clearPad(); $("answer").textContent = ""; $("bars").textContent = ""; showError(""); });
+$("clear").addEventListener("click", () => { pad.clear(); $("answer").textContent = ""; $("bars").textContent = ""; showError(""); });
 $("join").addEventListener("submit", (event) => { event.preventDefault(); code = $("code").value.trim().toUpperCase(); join(); });
 if (code) join().catch((problem) => showError("could not join (" + problem + ")"));
 else { $("join").style.display = "block"; $("model").textContent = "Type the code shown on the projector."; }

@@ -1,28 +1,9 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
-const canvas = $("canvas"), pen = canvas.getContext("2d");
-let drawing = false, drawn = false;
-
-function clearPad() {
-  pen.fillStyle = "#000"; pen.fillRect(0, 0, canvas.width, canvas.height);
-  drawn = false;
-}
-function point(event) {
-  const box = canvas.getBoundingClientRect();
-  return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
-}
-canvas.addEventListener("pointerdown", (event) => {
-  drawing = true; canvas.setPointerCapture(event.pointerId);
-  const [x, y] = point(event); pen.beginPath(); pen.moveTo(x, y); pen.lineTo(x, y); pen.stroke(); drawn = true;
-});
-canvas.addEventListener("pointermove", (event) => {
-  if (!drawing) return;
-  const [x, y] = point(event); pen.lineTo(x, y); pen.stroke();
-});
-canvas.addEventListener("pointerup", () => { if (drawing) { drawing = false; predictDrawing(); } });
+const canvas = $("canvas"), pad = drawingPad(canvas, () => predictDrawing());  // drawing-pad.js
 
 function predictDrawing() {
-  if (!drawn) { showError("draw a digit first"); return; }
+  if (!pad.drawn) { showError("draw a digit first"); return; }
   canvas.toBlob((blob) => send(blob, "drawing.png"), "image/png");
 }
 
@@ -79,7 +60,7 @@ drop.addEventListener("drop", (event) => {
   sendFile(event.dataTransfer.files[0]);
 });
 $("clear").addEventListener("click", () => {
-  clearPad();
+  pad.clear();
   $("answer").textContent = ""; $("answer").dataset.label = ""; $("bars").textContent = ""; $("error").textContent = "";
 });
 $("predict-drawing").addEventListener("click", predictDrawing);
@@ -92,8 +73,6 @@ async function loadInfo() {
   $("model").textContent = info.format_name + " " + info.quantization + " · " + info.classes.length + " classes" + accuracy;
   if (info.input_kind === "digit") {
     $("pad").style.display = "block";
-    pen.lineWidth = 22; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#fff";
-    clearPad();
   }
   document.body.dataset.ready = "yes";
 }

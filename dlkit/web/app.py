@@ -39,6 +39,9 @@ def new_app(title: str, what: str, api_docs: bool = False):
         return response
 
     install_error_handlers(app, what)
+    # the drawing pad both pages with a canvas share, served by every dlkit app
+    app.add_api_route("/drawing-pad.js", packaged_script("dlkit.web", "drawing_pad.js"),
+                      include_in_schema=False)
     return app
 
 

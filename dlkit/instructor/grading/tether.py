@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 __all__ = ["POLL_SECONDS", "tethered"]
 
@@ -76,6 +77,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+GRACE_SECONDS = 3.0
+
+
+def _grader_gone(grader: int, parent: int) -> bool:
+    """Whether the grader is gone, waiting up to GRACE_SECONDS for it: a signal that reached this
+    tether (a closed terminal, a kill of the whole group) is reaching the grader too, which may
+    not have finished dying; a grader still alive after that removes the folders itself."""
+    deadline = time.monotonic() + GRACE_SECONDS
+    while _alive(grader) and os.getppid() == parent:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def main(arguments: list[str]) -> int:
     grader, cleanup, command, remove = _parse(arguments)
     stopping = []
@@ -96,11 +112,18 @@ def main(arguments: list[str]) -> int:
     if status is not None:
         return status if status >= 0 else 128 - status
     kernel.kill()
+    try:
+        kernel.wait(timeout=10)  # gone, so that nothing writes into its folders while they are removed
+    except subprocess.TimeoutExpired:
+        pass
     if cleanup:
         subprocess.run(cleanup, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
-    if not _alive(grader) or os.getppid() != parent:  # nobody else will: the student's copy goes
+    if _grader_gone(grader, parent):  # nobody else will: the student's copy goes
         for folder in remove:
-            shutil.rmtree(folder, ignore_errors=True)
+            for _ in range(3):  # a file appearing while the tree is walked leaves its folder: again
+                shutil.rmtree(folder, ignore_errors=True)
+                if not os.path.exists(folder):
+                    break
     if os.getpgid(0) == os.getpid():  # a group of its own (jupyter_client's new session): all of it
         try:
             os.killpg(os.getpid(), signal.SIGKILL)  # anything the kernel started, and this tether

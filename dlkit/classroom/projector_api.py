@@ -39,7 +39,7 @@ async def wall_now(classroom: Instructor) -> JSONResponse:
 async def feed(request: Request, classroom: Instructor):
     broadcast = classroom.broadcast
     queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
-    broadcast.listeners.add(queue)
+    broadcast.listen(queue)
     first = f"event: wall\ndata: {json.dumps(await run_in_threadpool(classroom.wall))}\n\n"
 
     async def events():

@@ -52,14 +52,35 @@ def what_is_kept(card) -> str:
 
 
 class Broadcast:
-    """The projectors listening to the feed: each has a queue of events, filled from the event loop."""
+    """The projectors listening to the feed: each has a queue of events, filled on the event loop
+    (an event sent from another thread, such as a retrain's, is handed to the loop first: asyncio's
+    queues are not thread-safe)."""
 
     def __init__(self) -> None:
         self.listeners: set[asyncio.Queue] = set()
         self.stopping = threading.Event()  # set when the service stops: feeds end so it can
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def listen(self, queue: asyncio.Queue) -> None:
+        """Add a projector's queue (on the event loop, which events from other threads go through)."""
+        self.loop = asyncio.get_running_loop()
+        self.listeners.add(queue)
 
     def send(self, kind: str, data: dict) -> None:
         event = f"event: {kind}\ndata: {json.dumps(data)}\n\n"
+        try:
+            on_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            on_loop = False
+        if self.loop is not None and not on_loop:
+            try:
+                self.loop.call_soon_threadsafe(self._put, event)
+            except RuntimeError:  # the loop has closed: the service stopped, nobody is listening
+                pass
+            return
+        self._put(event)
+
+    def _put(self, event: str) -> None:
         for queue in list(self.listeners):
             try:
                 queue.put_nowait(event)

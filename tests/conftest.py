@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fresh_interpreter import FreshRun
 
 from dlkit.data import registry as registry_module
 from dlkit.data.registry import AcceptedVersion, RegistryEntry, RegistryFile
@@ -44,6 +45,23 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+STARTED_RUNS: list[FreshRun] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the fresh-interpreter run of every selected test at once (see ``fresh_interpreter``)."""
+    for item in session.items:
+        for marker in item.iter_markers("fresh_interpreter"):
+            for run in marker.args:
+                run.start()
+                STARTED_RUNS.append(run)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for run in STARTED_RUNS:
+        run.stop()
 
 
 @pytest.fixture(scope="module")

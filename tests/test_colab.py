@@ -18,6 +18,7 @@ import colab_links  # the script that writes the badges and the labs' setup cell
 import colab_standin  # the Colab stand-in: a release clone, a lab's install cell pointed at it
 import nbformat
 import pytest
+from fresh_interpreter import FreshRun
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,9 +64,12 @@ def test_each_lab_opens_with_its_own_badge_then_a_short_setup_cell_its_copy_with
     assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in published
 
 
+INSTALLED_CELL = FreshRun([sys.executable, "-c", NO_PIP + install_cell(LABS[1])])
+
+
+@pytest.mark.fresh_interpreter(INSTALLED_CELL)
 def test_where_dlkit_is_installed_the_cell_only_prints_versions():
-    result = subprocess.run([sys.executable, "-c", NO_PIP + install_cell(LABS[1])],
-                            capture_output=True, text=True, timeout=120)
+    result = INSTALLED_CELL.outcome(timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # the cell keeps a backend chosen before it
     assert result.stdout.startswith(f"dlkit {VERSION} | Python ") and f" on {backend} " in result.stdout

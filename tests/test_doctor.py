@@ -3,9 +3,11 @@ fit in this machine's memory in the full profile, in roughly what time."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from fresh_interpreter import FreshRun
 
 from dlkit.instructor.doctor import full_profile_estimate, runtime_checks
 from dlkit.instructor.lab_costs import LabCost, read_lab_costs, record_lab_costs
@@ -98,9 +100,12 @@ def test_the_shipped_costs_cover_every_lab_and_hold_what_the_demo_shows_beside_a
             assert shipped[lab.name].headlines, f"{lab.name}: no full-profile results recorded"
 
 
+DOCTOR = FreshRun([sys.executable, "-m", "dlkit.instructor.cli", "doctor"])
+
+
+@pytest.mark.fresh_interpreter(DOCTOR)
 def test_dlkit_doctor_prints_a_line_for_every_lab_measured_or_not():
-    run = subprocess.run([sys.executable, "-m", "dlkit.instructor.cli", "doctor"], capture_output=True,
-                         text=True, check=False)
+    run = DOCTOR.outcome()
     measured = {cost.lab for cost in read_lab_costs()}
     for lab in sorted(p.stem for p in (ROOT / "labs").glob("[0-9][0-9]_*.ipynb")):
         [line] = [line for line in run.stdout.splitlines() if f"Full profile, {lab}" in line]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from fresh_interpreter import FreshRun
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "dlkit"
@@ -35,10 +36,12 @@ def test_the_labs_import_dlkit_and_the_scan_finds_them():
     assert any("load_mnist" in line for line in imports)
 
 
+LAB_IMPORTS = FreshRun([sys.executable, "-c", "\n".join(current_lab_imports())])
+
+
+@pytest.mark.fresh_interpreter(LAB_IMPORTS)
 def test_every_import_the_labs_make_works_in_one_fresh_interpreter():
-    statements = current_lab_imports()
-    script = "\n".join(statements)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    run = LAB_IMPORTS.outcome()
     assert run.returncode == 0, run.stderr[-2000:]
 
 

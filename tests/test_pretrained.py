@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
 import h5py
 import keras
 import numpy as np
 import pytest
+from fresh_interpreter import FreshRun
 from keras.src.legacy.saving import legacy_h5_format
 
 from dlkit.data import registry as registry_module
@@ -193,40 +196,21 @@ print(keras.backend.backend())
 """
 
 
-BACKENDS = ("tensorflow", "jax", "torch")
+def preprocessing_run(backend: str):
+    """The script above in a fresh interpreter on ``backend`` (a backend is chosen before Keras is
+    imported), as a parameter whose run conftest starts early; ``None`` where it is not installed."""
+    if backend != "tensorflow" and importlib.util.find_spec(backend) is None:
+        return pytest.param(backend, None, id=backend)
+    run = FreshRun([sys.executable, "-c", PREPROCESS_IN_TF_DATA], {"KERAS_BACKEND": backend})
+    return pytest.param(backend, run, marks=pytest.mark.fresh_interpreter(run), id=backend)
 
 
-@pytest.fixture(scope="module")
-def preprocessing_runs(tmp_path_factory):
-    """The script above on each installed backend, each in a fresh interpreter (a backend is chosen
-    before Keras is imported), all started at once so that they share the machine's cores."""
-    import importlib.util
-    import os
-    import subprocess
-    import sys
-
-    home = tmp_path_factory.mktemp("backends")
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("DLKIT_")}
-    runs = {
-        backend: subprocess.Popen(
-            [sys.executable, "-c", PREPROCESS_IN_TF_DATA], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env={**environment, "KERAS_BACKEND": backend, "KERAS_HOME": str(home / backend),
-                            "DLKIT_CACHE_DIR": str(home / "cache")})
-        for backend in BACKENDS
-        if backend == "tensorflow" or importlib.util.find_spec(backend) is not None
-    }
-    yield runs
-    for run in runs.values():
-        run.kill()
-        run.communicate()
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_preprocess_input_runs_inside_tf_data_on_every_backend(backend, preprocessing_runs):
+@pytest.mark.parametrize(("backend", "run"), [preprocessing_run(b) for b in ("tensorflow", "jax", "torch")])
+def test_preprocess_input_runs_inside_tf_data_on_every_backend(backend, run):
     """Lab 04 scales its augmented pictures inside ``train_ds.map``: on JAX and PyTorch, Keras'
     operations cannot run there, and dlkit must still give what Keras gives outside tf.data."""
-    if backend not in preprocessing_runs:
+    if run is None:
         pytest.skip(f"{backend} is not installed here")
-    stdout, stderr = preprocessing_runs[backend].communicate(timeout=300)
-    assert preprocessing_runs[backend].returncode == 0, stderr[-2000:]
-    assert stdout.split()[-1] == backend
+    outcome = run.outcome()
+    assert outcome.returncode == 0, outcome.stderr[-2000:]
+    assert outcome.stdout.split()[-1] == backend

@@ -1,16 +1,20 @@
 """The class's drawings for lab 05's "our handwriting": a real session's export, or — offline, in CI,
 before a class has met — a stand-in class: dlkit's mouse-drawn digits sent by thirty simulated
-devices through a real classroom on this computer, exported and loaded exactly as a real session's
-export is. Which one it is, is always said.
+laptops through a real classroom on this computer, exported and loaded exactly as a real session's
+export is. Which one it is, is always said. Each drawing comes with the device that sent it (from
+the export's ``drawings.csv``), so that a lab can hold out whole students, as the classroom's
+"learn from us" does.
 """
 
 from __future__ import annotations
 
+import csv
 import http.client
 import json
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,9 +22,27 @@ import numpy as np
 
 from dlkit.errors import DlkitError
 
-__all__ = ["drawing_form", "load_class_drawings", "send_as_devices"]
+__all__ = ["ClassDrawings", "drawing_form", "load_class_drawings", "send_as_devices"]
 
 STUDENTS = 30
+
+
+@dataclass(frozen=True)
+class ClassDrawings:
+    """A class's drawings as a lab uses them.
+
+    ``images`` are (n, 28, 28, 1) floats in 0-1, white on black as MNIST's; ``digits`` the digits
+    meant; ``devices`` which device sent each (``device-01``, ...; a drawing the export's
+    ``drawings.csv`` does not list counts as a device of its own, named after its file);
+    ``pointers`` how each was drawn ("touch", "mouse", "pen", "file" or "" where not said);
+    ``source`` says where they came from.
+    """
+
+    images: np.ndarray
+    digits: np.ndarray
+    devices: np.ndarray
+    pointers: np.ndarray
+    source: str
 
 
 def drawing_form(png: bytes, label: str, pointer: str = "") -> tuple[bytes, str]:
@@ -73,7 +95,8 @@ def send_as_devices(url: str, join_code: str, drawings: list[tuple[bytes, str]],
         return sum(pool.map(one_device, range(devices)))
 
 
-def _load(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+def _load(folder: Path, source: str) -> ClassDrawings:
+    from dlkit.classroom.export import MANIFEST
     from dlkit.data.image_folder import load_image_folder
 
     dataset = load_image_folder(folder, image_size=(28, 28), shuffle=False)
@@ -83,13 +106,34 @@ def _load(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     images = np.concatenate([batch.numpy() for batch, _ in dataset])
     indices = np.concatenate([labels.numpy() for _, labels in dataset])
     digits = np.array([int(dataset.class_names[i]) for i in indices])
-    return images[..., :1].astype("float32") / 255.0, digits  # grey, white on black, as MNIST
+    files = [Path(path).relative_to(folder).as_posix() for path in dataset.file_paths]
+    listed = _manifest(folder / MANIFEST)
+    unlisted = sum(file not in listed for file in files)
+    devices = np.array([listed.get(file, {}).get("device") or f"file:{file}" for file in files])
+    pointers = np.array([listed.get(file, {}).get("pointer", "") for file in files])
+    if unlisted:
+        source += (f"; {unlisted} of them not in {MANIFEST}, each counted as a device of its own"
+                   if listed else f"; no {MANIFEST}: each drawing counts as a device of its own")
+    return ClassDrawings(images[..., :1].astype("float32") / 255.0,  # grey, white on black, as MNIST
+                         digits, devices, pointers, source)
+
+
+def _manifest(path: Path) -> dict[str, dict[str, str]]:
+    """The export's ``drawings.csv`` as {picture's path in the export: its row}; {} without one."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not {"file", "device"} <= set(rows[0]):
+        raise DlkitError(f"{path} is not a classroom export's list of drawings (it needs the columns "
+                         f"file and device, it has {', '.join(rows[0])}); remove it or export again")
+    return {row["file"]: row for row in rows}
 
 
 def load_class_drawings(
     folder: str | Path | None, stand_in_model: str | Path, per_class: int = 30, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """(drawings as (n, 28, 28, 1) floats in 0-1, the digits meant, where they came from).
+) -> ClassDrawings:
+    """The class's drawings, each with its digit, its device and how it was drawn.
 
     ``folder`` is a session's export (``dlkit classroom export SESSION --out FOLDER``). Without one,
     a stand-in class draws ``per_class`` digits of each kind into a classroom serving
@@ -97,8 +141,10 @@ def load_class_drawings(
     before this returns.
     """
     if folder is not None:
-        images, digits = _load(Path(folder))
-        return images, digits, f"{len(digits)} drawings from {folder}"
+        folder = Path(folder).expanduser()
+        drawings = _load(folder, f"drawings from {folder}")
+        return ClassDrawings(drawings.images, drawings.digits, drawings.devices, drawings.pointers,
+                             f"{len(drawings.digits)} {drawings.source}")
     from dlkit.classroom.export import export_session
     from dlkit.classroom.server import start_classroom
     from dlkit.course.mouse_digits import mouse_drawn_digits
@@ -106,11 +152,11 @@ def load_class_drawings(
 
     drawings = mouse_drawn_digits(per_class, seed=seed)
     with tempfile.TemporaryDirectory(prefix="dlkit-class-") as scratch:
-        limit = RateLimit(burst=len(drawings))  # the simulated phones send as fast as they are answered
+        limit = RateLimit(burst=len(drawings))  # the simulated laptops send as fast as they are answered
         with start_classroom(stand_in_model, session=Path(scratch) / "session", rate_limit=limit) as room:
-            sent = send_as_devices(room.url, room.session.join_code, drawings)
+            sent = send_as_devices(room.url, room.session.join_code, drawings, pointers=("mouse",))
         export_session(Path(scratch) / "session", Path(scratch) / "export")
-        images, digits = _load(Path(scratch) / "export")
-    source = (f"{sent} drawings from a stand-in class: digits drawn by dlkit the way a mouse draws them "
-              f"(not by people), sent by {STUDENTS} simulated phones through a classroom on this computer")
-    return images, digits, source
+        source = (f"{sent} drawings from a stand-in class: digits drawn by dlkit the way a mouse draws "
+                  f"them (not by people), sent by {STUDENTS} simulated laptops through a classroom on "
+                  "this computer")
+        return _load(Path(scratch) / "export", source)

@@ -334,3 +334,63 @@ def test_a_poisoning_device_stands_out_and_muting_it_leaves_it_out_of_learning(e
     split = record["split"]
     assert worst["device"] not in split["train_devices"] + split["held_out_devices"]
     assert split["train_drawings"] + split["held_out_drawings"] == 80  # the four honest devices' drawings
+
+
+def test_an_export_says_each_drawings_device_and_pointer_so_a_lab_can_hold_out_whole_students(tmp_path):
+    """``dlkit classroom export`` lists every picture with its device (numbered, not the session's
+    address hash) and pointer in drawings.csv; lab 05's loader gives each drawing its device, so a
+    split by device keeps a student's drawings on one side. A picture added by hand, and an export
+    from before drawings.csv, load with each such drawing as a device of its own, and say so."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
+    import csv
+    import shutil
+
+    import keras
+
+    from dlkit.class_drawings import load_class_drawings, send_as_devices
+    from dlkit.classroom import RateLimit, export_session, start_classroom
+    from dlkit.course.mouse_digits import mouse_drawn_digits
+    from dlkit.deploy import save_with_card
+
+    untrained = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Flatten(),
+                                  keras.layers.Dense(10, activation="softmax")], name="digits")
+    model = save_with_card(untrained, tmp_path / "digits.keras", classes=tuple("0123456789"))
+    drawings = mouse_drawn_digits(per_class=3, seed=2)  # 30 drawings
+    with start_classroom(model, session=tmp_path / "session",
+                         rate_limit=RateLimit(per_minute=600, burst=100)) as running:
+        send_as_devices(running.url, running.session.join_code, drawings, devices=4,
+                        pointers=("touch", "mouse"))
+        stored = {drawing.id: drawing for drawing in running.session.drawings()}
+    export_session(tmp_path / "session", tmp_path / "export")
+    manifest = (tmp_path / "export" / "drawings.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(manifest.splitlines()))
+    assert len(rows) == 30 and all((tmp_path / "export" / row["file"]).is_file() for row in rows)
+    assert not any(drawing.device in manifest for drawing in stored.values())  # no address hashes
+    device_of = {}  # the session's device -> the export's name: one to one
+    for row in rows:
+        drawing = stored[int(row["file"].split("/")[1].removesuffix(".png"))]
+        assert (row["label"], row["pointer"]) == (drawing.label, drawing.pointer)
+        assert device_of.setdefault(drawing.device, row["device"]) == row["device"]
+    assert sorted(device_of.values()) == ["device-01", "device-02", "device-03", "device-04"]
+
+    loaded = load_class_drawings(tmp_path / "export", stand_in_model="unused")
+    by_file = {row["file"]: row for row in rows}
+    assert len(loaded.digits) == 30 and set(loaded.devices) == set(device_of.values())
+    assert sorted(zip(loaded.devices, loaded.pointers, loaded.digits.astype(str), strict=True)) == sorted(
+        (row["device"], row["pointer"], row["label"]) for row in by_file.values())
+    split = split_by_device(loaded.devices, held_out_fraction=0.3, seed=0)
+    held_out = np.isin(loaded.devices, split.held_out)
+    assert set(loaded.devices[held_out]).isdisjoint(loaded.devices[~held_out])
+    assert "drawings.csv" not in loaded.source
+
+    shutil.copyfile(tmp_path / "export" / rows[0]["file"], tmp_path / "export" / "7" / "mine.png")
+    added = load_class_drawings(tmp_path / "export", stand_in_model="unused")
+    assert len(added.digits) == 31 and "file:7/mine.png" in set(added.devices)
+    assert "1 of them not in drawings.csv" in added.source
+    (tmp_path / "export" / "drawings.csv").unlink()
+    older = load_class_drawings(tmp_path / "export", stand_in_model="unused")
+    assert len(set(older.devices)) == 31 and "no drawings.csv" in older.source
+    (tmp_path / "export" / "drawings.csv").write_text("name,size\na.png,3\n", encoding="utf-8")
+    with pytest.raises(DlkitError, match=r"drawings.csv is not a classroom export's list.*file and device"):
+        load_class_drawings(tmp_path / "export", stand_in_model="unused")

@@ -119,6 +119,46 @@ def test_non_pictures_and_imbalance_are_reported_and_system_files_are_not(tmp_pa
     assert "strong class imbalance: cat has 8 pictures, dog only 2" in messages
 
 
+def test_a_file_about_the_folder_beside_its_classes_is_listed_not_warned_about(tmp_path):
+    """A README or a list of labels beside the class folders (a classroom export's drawings.csv) is
+    normal: check-folder lists it, loading leaves it out without a warning."""
+    tmp_path = tmp_path / "pictures"
+    for index, name in enumerate(["cat", "cat", "dog", "dog"]):
+        (tmp_path / name).mkdir(parents=True, exist_ok=True)
+        picture(index).save(tmp_path / name / f"{index}.png")
+    (tmp_path / "drawings.csv").write_text("file,label\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ImageFolderWarning)
+        load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH))
+    assert "Beside the class folders, not loaded: drawings.csv" in inspect_image_folder(tmp_path).describe()
+
+
+def test_file_paths_name_each_pictures_file_in_the_datasets_order_shuffled_and_split(tmp_path):
+    """As Keras' loader: ``dataset.file_paths`` names the dataset's files, the i-th picture's i-th
+    where the order holds (``shuffle=False``), so a lab can look up what it knows about each file
+    (a drawing's device)."""
+    tmp_path = tmp_path / "pictures"
+    for index in range(10):
+        (tmp_path / ("even" if index % 2 == 0 else "odd")).mkdir(parents=True, exist_ok=True)
+        picture(index).save(tmp_path / ("even" if index % 2 == 0 else "odd") / f"{index}.png")
+    training, validation = load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH), validation_split=0.3,
+                                             subset="both", seed=3)
+    every_file = sorted(str(path) for path in tmp_path.rglob("*.png"))
+    assert sorted(training.file_paths + validation.file_paths) == every_file
+    for dataset in (training, validation):  # reshuffled each pass: the same pictures, in any order
+        loaded = sorted(image.tobytes() for image in all_images(dataset)[0])
+        named = sorted(np.asarray(picture(int(Path(path).stem))).astype(np.float32).tobytes()
+                       for path in dataset.file_paths)
+        assert loaded == named
+    unshuffled = load_image_folder(tmp_path, image_size=(HEIGHT, WIDTH), shuffle=False)
+    images, labels = all_images(unshuffled)
+    for image, label, path in zip(images, labels, unshuffled.file_paths, strict=True):
+        assert Path(path).parent.name == unshuffled.class_names[label]
+        np.testing.assert_array_equal(image, np.asarray(picture(int(Path(path).stem))).astype(np.float32))
+
+
 def test_a_folder_without_class_folders_is_an_error(tmp_path):
     picture(0).save(tmp_path / "loose.png")
     with pytest.raises(BadImageFolder, match="no class folders: make one subfolder per class"):

@@ -2,19 +2,27 @@
 
 Each visible drawing becomes ``FOLDER/<label it was meant as>/<id>.png`` — the picture as the model
 saw it (for a digit model: 28x28, white ink on black, centred as MNIST's are) — the layout
-``load_image_folder`` and ``dlkit check-folder`` read. Hidden drawings are left out. The export
+``load_image_folder`` and ``dlkit check-folder`` read. Beside the class folders, ``drawings.csv``
+says of each picture which device sent it and how it was drawn, so that an experiment at home can
+hold out whole students as "learn from us" does (a student's own drawings never on both sides).
+Devices are numbered in the order they first drew (``device-01``, ...): the session's address
+hashes stay in the session. Hidden drawings and muted devices' drawings are left out. The export
 never writes into a folder that holds anything: a second export goes to a new folder.
 """
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
 from dlkit.classroom.session import DATABASE, open_session
 from dlkit.errors import DlkitError
 
-__all__ = ["export_session"]
+__all__ = ["MANIFEST", "MANIFEST_COLUMNS", "export_session"]
+
+MANIFEST = "drawings.csv"
+MANIFEST_COLUMNS = ("file", "label", "device", "pointer")  # file: the picture's path in the export, with /
 
 
 def export_session(session_folder: str | Path, out: str | Path) -> dict[str, int]:
@@ -32,11 +40,20 @@ def export_session(session_folder: str | Path, out: str | Path) -> dict[str, int
             raise DlkitError(f"{session_folder}: the pictures of drawings {missing[:5]} are missing; "
                              "nothing was exported")
         counts: dict[str, int] = {}
+        devices: dict[str, str] = {}
+        rows = []
         for drawing in sorted(drawings, key=lambda d: d.id):
             folder = out / folder_name(drawing.label)
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(session.picture_path(drawing.id), folder / f"{drawing.id}.png")
             counts[drawing.label] = counts.get(drawing.label, 0) + 1
+            device = devices.setdefault(drawing.device, f"device-{len(devices) + 1:02d}")
+            rows.append((f"{folder.name}/{drawing.id}.png", drawing.label, device, drawing.pointer))
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / MANIFEST, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(MANIFEST_COLUMNS)
+            writer.writerows(rows)
     finally:
         session.close()
     return counts

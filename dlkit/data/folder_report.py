@@ -34,7 +34,10 @@ class FolderReport:
     formats: Counter = field(default_factory=Counter)  # real format -> number of pictures
     converted: list[tuple[Path, str]] = field(default_factory=list)  # (picture, what loading does)
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (file, why and what to do)
-    not_pictures: list[Path] = field(default_factory=list)  # files whose name says they are not
+    not_pictures: list[Path] = field(default_factory=list)  # files in class folders that are not pictures
+    # Files beside the class folders that are not pictures (a README, a list of labels, a classroom
+    # export's drawings.csv): about the folder, not in a class; listed, never warned about.
+    beside_classes: list[Path] = field(default_factory=list)
     outside_classes: list[Path] = field(default_factory=list)  # pictures in the root itself
     system_files: int = 0  # .DS_Store, ._name.jpg, __MACOSX, ... ignored quietly
     duplicates: list[list[Path]] = field(default_factory=list)  # groups of byte-identical pictures
@@ -106,6 +109,8 @@ class FolderReport:
                          f"{len(self.converted)}")
             reasons = Counter(reason for _, reason in self.converted)
             lines += [f"  {count} x {reason}" for reason, count in reasons.most_common()]
+        if self.beside_classes:
+            lines.append("Beside the class folders, not loaded: " + self._names(self.beside_classes))
         if self.system_files:
             lines.append(f"Ignored {self.system_files} system file(s) and folder(s) "
                          "(.DS_Store, ._name AppleDouble files, __MACOSX, Thumbs.db, hidden folders)")

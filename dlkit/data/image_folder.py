@@ -138,7 +138,7 @@ def _scan(folder: Path) -> tuple[FolderReport, list[tuple[str, Path]]]:
     _check_layout(folder, class_folders, root_files)
     report = FolderReport(folder, system_files=system)
     report.outside_classes = [path for path in root_files if is_picture_name(path.name)]
-    report.not_pictures = [path for path in root_files if not is_picture_name(path.name)]
+    report.beside_classes = [path for path in root_files if not is_picture_name(path.name)]
     candidates = []
     for class_folder in class_folders:
         report.classes[class_folder.name] = []
@@ -225,9 +225,10 @@ def load_image_folder(
 
     Images are float32 RGB in 0-255, shape (batch, height, width, 3), resized to ``image_size``
     (bilinear, like ``keras.utils.image_dataset_from_directory``); labels are int32 class indices
-    in the sorted order of the class folder names (``dataset.class_names``). Every picture is
-    checked and read once, before this returns (see ``inspect_image_folder``); they are held in
-    memory and reshuffled every epoch (so pass ``shuffle=False`` to ``model.fit``).
+    in the sorted order of the class folder names (``dataset.class_names``); ``dataset.file_paths``
+    names each picture's file, as Keras' loader does (in the pictures' order where ``shuffle=False``).
+    Every picture is checked and read once, before this returns (see ``inspect_image_folder``);
+    they are held in memory and reshuffled every epoch (so pass ``shuffle=False`` to ``model.fit``).
 
     Args:
         validation_split, subset, seed: as in ``keras.utils.image_dataset_from_directory``;
@@ -255,14 +256,15 @@ def load_image_folder(
     class_names = sorted(report.classes)
     images = np.stack([pixels for _, _, pixels in loaded])
     labels = np.array([class_names.index(name) for name, _, _ in loaded], dtype=np.int32)
+    paths = np.array([str(path) for _, path, _ in loaded], dtype=object)
     if shuffle:  # Keras' order: shuffle files and labels with the same seed, then split
         order = np.random.RandomState(seed).permutation(len(labels))
-        images, labels = images[order], labels[order]
+        images, labels, paths = images[order], labels[order], paths[order]
     print(f"Found {len(labels)} pictures belonging to {len(class_names)} classes.")
-    parts = _split(images, labels, validation_split, subset)
+    parts = _split((images, labels, paths), validation_split, subset)
 
     prepared = []
-    for name, (part_images, part_labels) in parts:
+    for name, (part_images, part_labels, part_paths) in parts:
         if name:
             print(f"Using {len(part_labels)} pictures for {name}.")
         dataset = tf.data.Dataset.from_tensor_slices((part_images, part_labels))  # uint8 in memory
@@ -271,6 +273,7 @@ def load_image_folder(
         dataset = dataset.batch(batch_size).map(as_float32).prefetch(tf.data.AUTOTUNE)
         dataset = dataset.with_options(pipeline_options())
         dataset.class_names = class_names
+        dataset.file_paths = list(part_paths)  # each picture's file, in the dataset's first order
         prepared.append(dataset)
     return prepared[0] if len(prepared) == 1 else tuple(prepared)
 
@@ -308,17 +311,17 @@ def as_float32(images, labels):
     return tf.cast(images, tf.float32), labels
 
 
-def _split(images: np.ndarray, labels: np.ndarray, validation_split: float | None, subset: str | None):
-    """[(subset name or None, (images, labels))] as Keras splits: the last share is validation."""
+def _split(arrays: tuple[np.ndarray, ...], validation_split: float | None, subset: str | None):
+    """[(subset name or None, arrays)] as Keras splits: the last share of each array is validation."""
     if not validation_split:
         if subset:
             raise ValueError("subset needs validation_split, e.g. validation_split=0.2")
-        return [(None, (images, labels))]
+        return [(None, arrays)]
     if not 0 < validation_split < 1:
         raise ValueError(f"validation_split must be between 0 and 1, not {validation_split}")
     if subset not in ("training", "validation", "both"):
         raise ValueError(f'subset must be "training", "validation" or "both", not {subset!r}')
-    cut = len(labels) - int(validation_split * len(labels))
-    training = ("training", (images[:cut], labels[:cut]))
-    validation = ("validation", (images[cut:], labels[cut:]))
+    cut = len(arrays[0]) - int(validation_split * len(arrays[0]))
+    training = ("training", tuple(array[:cut] for array in arrays))
+    validation = ("validation", tuple(array[cut:] for array in arrays))
     return {"training": [training], "validation": [validation], "both": [training, validation]}[subset]

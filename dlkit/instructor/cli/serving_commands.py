@@ -106,8 +106,9 @@ def add_serving_commands(commands) -> None:
         "student page (draw, say what you meant, see the answer), a projector page (the newest drawings "
         "live, the class's accuracy beside the test set's, a confusion matrix, the join code and its QR "
         "code) and a session folder (SQLite and the pictures) that survives a restart. `export` writes a "
-        "session's drawings as FOLDER/<label>/<id>.png; `delete` deletes a session and everything the "
-        "class sent. Binds to 127.0.0.1 unless --host says otherwise.",
+        "session's drawings as FOLDER/<label>/<id>.png, with FOLDER/drawings.csv saying which device "
+        "sent each and how it was drawn; `delete` deletes a session and everything the class sent. "
+        "Binds to 127.0.0.1 unless --host says otherwise.",
     )
     actions = classroom.add_subparsers(dest="action", required=True, metavar="ACTION")
     live = actions.add_parser("serve", help="serve MODEL to a class (Ctrl+C stops it; the session is kept)")

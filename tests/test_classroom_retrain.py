@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from deploy_models import require_deploy
 
 from dlkit.classroom.retrain import RetrainSettings, retrain, split_by_device
 from dlkit.classroom.session import delete_session, open_session
@@ -79,7 +80,9 @@ def test_learning_from_the_class_is_measured_on_devices_it_never_saw(class_sessi
     assert after["held_out"] >= before["held_out"] - 0.05 and after["test"] >= before["test"] - 0.05
     assert record["loss"][-1] < record["loss"][0]
     assert record["settings"] == {"epochs": 8, "learning_rate": 3e-4, "batch_size": 32,
-                                  "held_out_fraction": 0.3, "seed": 1}
+                                  "held_out_fraction": 0.3, "seed": 1, "head_epochs": 50,
+                                  "head_learning_rate": 1e-3}
+    assert record["trained"] == "the whole network"
 
     # A restart keeps both models and the record; the new model loads and answers as measured.
     import keras
@@ -341,6 +344,7 @@ def test_an_export_says_each_drawings_device_and_pointer_so_a_lab_can_hold_out_w
     address hash) and pointer in drawings.csv; lab 05's loader gives each drawing its device, so a
     split by device keeps a student's drawings on one side. A picture added by hand, and an export
     from before drawings.csv, load with each such drawing as a device of its own, and say so."""
+    require_deploy()
     if not sys.platform.startswith("linux"):
         pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
     import csv
@@ -394,3 +398,104 @@ def test_an_export_says_each_drawings_device_and_pointer_so_a_lab_can_hold_out_w
     (tmp_path / "export" / "drawings.csv").write_text("name,size\na.png,3\n", encoding="utf-8")
     with pytest.raises(DlkitError, match=r"drawings.csv is not a classroom export's list.*file and device"):
         load_class_drawings(tmp_path / "export", stand_in_model="unused")
+
+
+def photos_of(photo: str, count: int, seed: int) -> list[bytes]:
+    """``count`` photos of the thing in one of dlkit's shipped photos, as students take them: each a
+    different crop (half to nine tenths of the short side, anywhere), some mirrored, lighter or
+    darker, as a PNG. Not new photographs, and said so: the objects are the same few."""
+    import io
+
+    from PIL import Image, ImageEnhance, ImageOps
+
+    from dlkit.data.photos import sample_photos_folder
+
+    rng = np.random.default_rng(seed)
+    with Image.open(sample_photos_folder() / photo) as opened:
+        original = opened.convert("RGB")
+    width, height = original.size
+    taken = []
+    for _ in range(count):
+        side = int(min(width, height) * rng.uniform(0.5, 0.9))
+        left, top = int(rng.integers(0, width - side + 1)), int(rng.integers(0, height - side + 1))
+        picture = original.crop((left, top, left + side, top + side)).resize((256, 256))
+        if rng.random() < 0.5:
+            picture = ImageOps.mirror(picture)
+        picture = ImageEnhance.Brightness(picture).enhance(rng.uniform(0.7, 1.3))
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        taken.append(buffer.getvalue())
+    return taken
+
+
+@pytest.mark.training
+def test_the_class_photographs_its_own_classes_and_learning_trains_a_head_on_pretrained_features(tmp_path):
+    """``dlkit classroom serve efficientnet_lite0 --classes``: the head knows nothing at first (every
+    class equally likely); six devices send photos of a cat, a mug and a rocket (crops of the shipped
+    photos); "learn from us" trains only the head, on EfficientNet-Lite0's features, and on devices
+    it never saw the answers go from a guess to right; the class is answered by it, a restart keeps
+    it, and the session refuses other classes."""
+    require_deploy()
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the simulated devices need Linux's 127.0.0.x loopback addresses")
+    import httpx
+
+    from dlkit.class_drawings import drawing_form, send_as_devices
+    from dlkit.classroom import RateLimit, start_classroom
+
+    classes = ("cat", "mug", "rocket")
+    shipped = {"cat": "chelsea.jpg", "mug": "coffee.jpg", "rocket": "rocket.jpg"}
+    photos = [(png, label) for index, label in enumerate(classes)
+              for png in photos_of(shipped[label], 12, seed=index)]
+    photos = [photos[i] for i in np.random.default_rng(0).permutation(len(photos))]
+    folder = tmp_path / "session"
+    generous = RateLimit(per_minute=600, burst=100)
+
+    def send_photo(client, code: str, png: bytes, label: str):
+        body, content_type = drawing_form(png, label, "file")
+        return client.post(f"/api/drawings?code={code}", content=body, headers={"Content-Type": content_type})
+
+    with start_classroom("efficientnet_lite0", session=folder, rate_limit=generous, classes=classes) \
+            as running, httpx.Client(base_url=running.url, timeout=60) as client:
+        key, code = running.session.instructor_key, running.session.join_code
+        told = client.get(f"/api/class?code={code}").json()
+        assert told["classes"] == list(classes) and told["input_kind"] == "photo"
+        first = send_photo(client, code, *photos[0])
+        assert first.status_code == 200, first.text
+        assert [round(row["probability"], 3) for row in first.json()["top"]] == [0.333] * 3  # a guess
+        sent = send_as_devices(running.url, code, photos[1:], devices=6, pointers=("file",))
+        assert sent == len(photos) - 1
+
+        assert client.post("/api/learn", headers={"X-Instructor-Key": key}).status_code == 202
+        status = wait_for_learning(client, key)
+        assert status["error"] is None and status["active"] == 1
+        [record] = status["retrains"]
+        assert record["trained"] == "the head, on the frozen pretrained base's features"
+        assert record["split"]["held_out_drawings"] >= 6 and "test" not in record["before"]
+        assert record["before"]["held_out"] <= 0.6 and record["after"]["held_out"] >= 0.9, record
+
+        answered = send_photo(client, code, photos_of("coffee.jpg", 1, seed=99)[0], "mug")
+        assert answered.json()["answer"] == "mug" and answered.json()["confidence"] > 0.5
+
+    import keras
+
+    retrained = keras.saving.load_model(folder / record["model"], safe_mode=True)
+    assert not retrained.get_layer("efficientnet_lite0").trainable  # the base was not trained
+    with start_classroom("efficientnet_lite0", session=folder, classes=classes) as restarted, \
+            httpx.Client(base_url=restarted.url, timeout=60) as client:
+        assert client.get("/api/learn", headers={"X-Instructor-Key": key}).json()["active"] == 1
+    with pytest.raises(DlkitError, match="a session for the classes cat, mug, rocket, not cat, dog"):
+        start_classroom("efficientnet_lite0", session=folder, classes=("cat", "dog"))
+    with pytest.raises(DlkitError, match="--classes names classes of photos"):
+        start_classroom(tmp_path / "other.keras", session=tmp_path / "s2", classes=("cat", "dog"))
+
+
+def test_the_classes_an_instructor_names_are_checked_before_anything_starts():
+    from dlkit.classroom.class_photos import parse_classes
+
+    assert parse_classes(" mug, keys ,phone ") == ("mug", "keys", "phone")
+    refused = {"mug": "1 class", "mug,,keys": "an empty class name", "a,b,a": "a given twice",
+               "a," + "x" * 41: "longer than 40", ",".join("abcdefghijklmnopqrstu"): "21 class"}
+    for text, message in refused.items():
+        with pytest.raises(DlkitError, match=message):
+            parse_classes(text)

@@ -113,6 +113,17 @@ def test_classroom_export_writes_label_folders_once_and_refuses_a_folder_with_fi
     assert "not a classroom session" in capsys.readouterr().err
 
 
+def test_classroom_classes_are_refused_in_one_line_before_a_port_or_a_session_is_taken(tmp_path, capsys):
+    session = tmp_path / "session"
+    serve = ["classroom", "serve", "--session", str(session)]
+    assert main([*serve, "efficientnet_lite0", "--classes", "mug"]) == 1
+    assert "1 class(es); a class needs 2 to 20" in capsys.readouterr().err
+    model = tmp_path / "digits.keras"
+    assert main([*serve, str(model), "--classes", "mug,keys"]) == 1
+    assert "--classes names classes of photos" in capsys.readouterr().err
+    assert not session.exists()  # nothing was started or written
+
+
 def test_a_table_cell_of_several_lines_keeps_them_one_under_another():
     from dlkit.instructor.tables import format_table
 

@@ -152,7 +152,8 @@ async function showLearning() {
   if (!last) return;
   const split = last.split;
   $("before-after-caption").textContent = "Retrain " + last.id + ": learned from " + plural(split.train_drawings, "drawing") +
-    " of " + plural(split.train_devices.length, "device") + " in " + last.seconds.toFixed(0) + " s";
+    " of " + plural(split.train_devices.length, "device") + " in " + last.seconds.toFixed(0) + " s" +
+    (last.trained ? " (trained: " + last.trained + ")" : "");
   const rows = [["students held out (" + plural(split.held_out_drawings, "drawing") + " from " +
                  plural(split.held_out_devices.length, "device") + " it never saw)", "held_out"]];
   const groups = last.held_out_by_pointer || [];

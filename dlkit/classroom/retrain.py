@@ -7,6 +7,10 @@ split by drawing, the model would be marked on pictures much like ones it was tr
 and after, the model is measured on the held-out devices' drawings and on the lab's test set (did
 it forget MNIST while it learned the class's handwriting?).
 
+A class photo model (``dlkit.classroom.class_photos``: a frozen pretrained base, then a head over
+the instructor's classes) learns differently: only its head is trained, on the base's features of
+the photos, computed once.
+
 Each retrain is kept in the session (``Session.add_retrain``): the new model under
 ``models/retrain-<n>.keras`` with its serving card, and a record of its split, settings and
 results, so a restart keeps both models and what was measured.
@@ -23,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from dlkit.classroom.class_photos import frozen_base_head
 from dlkit.classroom.session import Drawing, Session
 from dlkit.deploy.card import ServingCard
 from dlkit.deploy.inputs import scale_for_model
@@ -42,19 +47,23 @@ __all__ = [
 @dataclass(frozen=True)
 class RetrainSettings:
     """How a retrain fine-tunes: the whole network, with Adam at a learning rate small enough not to
-    erase what it learned from MNIST, for a few passes over the class's drawings."""
+    erase what it learned from MNIST, for a few passes over the class's drawings. A class photo
+    model's head starts from nothing and sees only features: it gets more passes at a larger rate
+    (``head_epochs``, ``head_learning_rate``), each of them a few milliseconds."""
 
     epochs: int = 8
     learning_rate: float = 3e-4
     batch_size: int = 32
     held_out_fraction: float = 0.3  # of the devices, at least one
     seed: int = 0
+    head_epochs: int = 50
+    head_learning_rate: float = 1e-3
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1:
+        if self.epochs < 1 or self.batch_size < 1 or self.head_epochs < 1:
             raise DlkitError(f"a retrain needs at least one epoch and one drawing a batch, not {self}")
-        if not 0 < self.held_out_fraction < 1 or not self.learning_rate > 0:
-            raise DlkitError("held_out_fraction must be between 0 and 1 and learning_rate above 0")
+        if not 0 < self.held_out_fraction < 1 or not (self.learning_rate > 0 and self.head_learning_rate > 0):
+            raise DlkitError("held_out_fraction must be between 0 and 1 and the learning rates above 0")
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,19 @@ def require_trainable(model_path: str | Path) -> Path:
     return model_path
 
 
+def _fit_head(model, head, x_learn: np.ndarray, y_learn: np.ndarray, settings: RetrainSettings):
+    """Train ``head`` alone (in place, so ``model`` has it) on the features ``model`` gives it,
+    computed once for the photos learned from; returns the fit's history."""
+    import keras
+
+    features = keras.Model(model.inputs, head.input).predict(x_learn, batch_size=32, verbose=0)
+    head_alone = keras.Sequential([keras.Input(shape=features.shape[1:]), head])
+    head_alone.compile(optimizer=keras.optimizers.Adam(settings.head_learning_rate),
+                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return head_alone.fit(features, y_learn, epochs=settings.head_epochs, batch_size=settings.batch_size,
+                          shuffle=True, verbose=0)
+
+
 def retrain(model_path: str | Path, session: Session, card: ServingCard,
             test_set: tuple[np.ndarray, np.ndarray] | None = None,
             settings: RetrainSettings = RetrainSettings(), left_out: Iterable[str] = ()) -> dict:
@@ -186,10 +208,16 @@ def retrain(model_path: str | Path, session: Session, card: ServingCard,
         measured["before"]["test"] = _accuracy(model, *test_set)
 
     keras.utils.set_random_seed(settings.seed)
-    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_learn, y_learn, epochs=settings.epochs, batch_size=settings.batch_size,
-                        shuffle=True, verbose=0)
+    head = frozen_base_head(model)
+    if head is None:
+        trained = "the whole network"
+        model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x_learn, y_learn, epochs=settings.epochs, batch_size=settings.batch_size,
+                            shuffle=True, verbose=0)
+    else:
+        trained = "the head, on the frozen pretrained base's features"
+        history = _fit_head(model, head, x_learn, y_learn, settings)
     answers_after = _answers(model, x_measure)
     measured["after"] = {"held_out": _share_right(answers_after, y_measure)}
     if test_set is not None:
@@ -201,6 +229,7 @@ def retrain(model_path: str | Path, session: Session, card: ServingCard,
                   "left_out_devices": list(split.left_out), "train_drawings": len(learn),
                   "held_out_drawings": len(measure)},
         "from_model": model_path.name,
+        "trained": trained,
         "loss": [round(float(value), 4) for value in history.history["loss"]],
         "held_out_by_pointer": _by_pointer(measure, y_measure, answers_before, answers_after),
         **measured,

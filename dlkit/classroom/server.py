@@ -62,6 +62,12 @@ def startup_lines(session: Session, student_url: str, host: str, predictor: Pred
                      "the join code, the instructor key and a per-device rate limit guard it")
     if predictor is not None and predictor.guess is not None:
         lines.append("  " + guess_line(predictor, "digit|photo"))
+    from dlkit.classroom.class_photos import MODEL_NAME
+
+    if session.model == MODEL_NAME and not session.retrains():
+        classes = ", ".join(predictor.card.classes) if predictor is not None else "the class's classes"
+        lines.append(f"  photos of {classes}: until \"learn from us\", the head knows nothing and every "
+                     "answer is a guess")
     return "\n".join(lines)
 
 
@@ -94,6 +100,29 @@ class RunningClassroom(RunningServer):
         self.session.close()
 
 
+def _predictor_and_session(model: str | Path | Predictor, session: str | Path,
+                           input_kind: str | None = None,
+                           classes: tuple[str, ...] | None = None) -> tuple[Predictor, Session]:
+    """The model that answers and the session it stores into (reopened if it exists). With
+    ``classes``, the session's class photo model for them, built on first start."""
+    from dlkit.deploy.predictors import Predictor, load_predictor
+
+    if classes is None:
+        predictor = model if isinstance(model, Predictor) else load_predictor(model, input_kind=input_kind)
+        return predictor, open_session(session, model=predictor.card.name)
+    from dlkit.classroom.class_photos import BASE, MODEL_NAME, first_photo_model
+
+    if isinstance(model, Predictor) or str(model).lower().replace("-", "_") != BASE or input_kind == "digit":
+        raise DlkitError(f"--classes names classes of photos the class takes, learned on {BASE}'s "
+                         f"features: dlkit classroom serve {BASE} --classes mug,keys,phone")
+    opened = open_session(session, model=MODEL_NAME)
+    try:
+        return load_predictor(first_photo_model(opened.folder, tuple(classes))), opened
+    except BaseException:
+        opened.close()
+        raise
+
+
 def start_classroom(
     model: str | Path | Predictor,
     session: str | Path = DEFAULT_SESSION,
@@ -102,14 +131,14 @@ def start_classroom(
     rate_limit: RateLimit | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     connection_limits: ConnectionLimits | None = None,
+    classes: tuple[str, ...] | None = None,
 ) -> RunningClassroom:
     """Serve a classroom for ``model`` in the background, storing into the ``session`` folder
     (reopened if it exists). ``port=0`` takes a free port; call ``stop()`` when done.
-    ``connection_limits``: how many connections, from whom, how slow (``ConnectionLimits()``)."""
-    from dlkit.deploy.predictors import Predictor, load_predictor
-
-    predictor = model if isinstance(model, Predictor) else load_predictor(model)
-    opened = open_session(session, model=predictor.card.name)
+    ``connection_limits``: how many connections, from whom, how slow (``ConnectionLimits()``).
+    ``classes``: the class's own classes of photos, for ``model="efficientnet_lite0"``
+    (``dlkit.classroom.class_photos``)."""
+    predictor, opened = _predictor_and_session(model, session, classes=classes)
     try:
         return RunningClassroom(predictor, opened, host, port, rate_limit, max_upload_bytes,
                                 connection_limits)
@@ -126,12 +155,10 @@ def serve_classroom(
     rate_limit: RateLimit | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     input_kind: str | None = None,
+    classes: tuple[str, ...] | None = None,
 ) -> None:
     """Serve a classroom until Ctrl+C (``dlkit classroom serve MODEL``)."""
-    from dlkit.deploy.predictors import load_predictor
-
-    predictor = load_predictor(model, input_kind=input_kind)
-    opened = open_session(session, model=predictor.card.name)
+    predictor, opened = _predictor_and_session(model, session, input_kind, classes)
     try:
         sock = listen_on(host, port)
         url = f"http://{reachable_host(host)}:{sock.getsockname()[1]}/"

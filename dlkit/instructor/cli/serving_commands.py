@@ -40,9 +40,15 @@ def cmd_classroom_serve(args: argparse.Namespace) -> int:
 
     if args.input == "values":
         raise DlkitError("--input values: a classroom takes pictures; use digit or photo")
+    classes = None
+    if args.classes is not None:
+        from dlkit.classroom.class_photos import parse_classes
+
+        classes = parse_classes(args.classes)
     serve_classroom(args.model, session=args.session, host=args.host, port=args.port,
                     rate_limit=RateLimit(per_minute=args.per_minute),
-                    max_upload_bytes=int(args.max_upload_mb * MEBIBYTE), input_kind=args.input)
+                    max_upload_bytes=int(args.max_upload_mb * MEBIBYTE), input_kind=args.input,
+                    classes=classes)
     return 0
 
 
@@ -105,7 +111,9 @@ def add_serving_commands(commands) -> None:
         description="`dlkit classroom serve MODEL` (or `dlkit classroom MODEL`) serves MODEL to a class: a "
         "student page (draw, say what you meant, see the answer), a projector page (the newest drawings "
         "live, the class's accuracy beside the test set's, a confusion matrix, the join code and its QR "
-        "code) and a session folder (SQLite and the pictures) that survives a restart. `export` writes a "
+        "code) and a session folder (SQLite and the pictures) that survives a restart; `dlkit classroom "
+        "serve efficientnet_lite0 --classes mug,keys,phone` has the class photograph things of its own "
+        "classes, which \"learn from us\" teaches a head on the pretrained features. `export` writes a "
         "session's drawings as FOLDER/<label>/<id>.png, with FOLDER/drawings.csv saying which device "
         "sent each and how it was drawn; `delete` deletes a session and everything the class sent. "
         "Binds to 127.0.0.1 unless --host says otherwise.",
@@ -121,6 +129,9 @@ def add_serving_commands(commands) -> None:
     live.add_argument("--per-minute", type=positive_float, default=limit.per_minute, metavar="N",
                       help=f"drawings a minute one device may send (default {limit.per_minute:g}, "
                       f"{limit.burst} at once)")
+    live.add_argument("--classes", metavar="A,B,...",
+                      help="with efficientnet_lite0: the class photographs things of these classes of "
+                      "its own, and \"learn from us\" trains a head for them on the pretrained features")
     live.set_defaults(run=cmd_classroom_serve)
 
     export = actions.add_parser("export", help="write a session's drawings as an image folder the labs load")

@@ -104,6 +104,8 @@ def test_classroom_export_writes_label_folders_once_and_refuses_a_folder_with_fi
     assert main(["classroom", "export", str(tmp_path / "session"), "--out", str(out)]) == 0
     assert [p.relative_to(out).as_posix() for p in out.rglob("*.png")] == [f"3/{drawing.id}.png"]
     assert "wrote 1 drawing to" in capsys.readouterr().out
+    assert (out / "drawings.csv").read_text(encoding="utf-8").splitlines() == [
+        "file,label,device,pointer", f"3/{drawing.id}.png,3,device-01,"]
     assert main(["classroom", "export", str(tmp_path / "session"), "--out", str(out)]) == 1
     assert "not an empty folder" in capsys.readouterr().err
     with pytest.raises(SystemExit) as no_out:  # `export` is a sub-command: argparse names what is missing

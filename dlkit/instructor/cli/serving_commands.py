@@ -59,8 +59,9 @@ def cmd_classroom_export(args: argparse.Namespace) -> int:
     total = sum(counts.values())
     shown = ", ".join(f"{label}: {count}" for label, count in sorted(counts.items())) or "none"
     drawings = "drawing" if total == 1 else "drawings"
-    print(f"wrote {total} {drawings} to {args.out} as <label>/<id>.png ({shown}); "
-          f"dlkit check-folder {args.out} checks them, load_image_folder reads them")
+    print(f"wrote {total} {drawings} to {args.out} as <label>/<id>.png ({shown}), with drawings.csv "
+          f"(each one's device and pointer); dlkit check-folder {args.out} checks them, load_image_folder "
+          "reads them")
     return 0
 
 

@@ -124,3 +124,37 @@ def test_a_student_without_the_code_is_asked_for_it_and_a_wrong_one_is_refused(b
     page.locator("#join button").click()
     page.wait_for_selector("body[data-ready='yes']", timeout=20_000)
     assert page.locator("#pad").is_visible()
+
+
+def test_a_photo_classroom_projector_speaks_of_photos(browser, tmp_path):
+    """In a classroom of photos the projector says photos where a digit classroom says drawings: the
+    class's count, and each picture's description on the wall."""
+    import io
+
+    import httpx
+    import keras
+    from PIL import Image
+
+    from dlkit.classroom import start_classroom
+    from dlkit.deploy import save_with_card
+
+    layers = [keras.Input(shape=(32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
+              keras.layers.Dense(2, activation="softmax")]
+    model = save_with_card(keras.Sequential(layers, name="things"), tmp_path / "things.keras",
+                           classes=("mug", "keys"))
+    photo = io.BytesIO()
+    Image.new("RGB", (120, 80), (180, 90, 40)).save(photo, format="JPEG")
+    with start_classroom(model, session=tmp_path / "session") as room:
+        with httpx.Client(base_url=room.url, timeout=30) as client:
+            for label in ("mug", "keys"):
+                sent = client.post(f"api/drawings?code={room.session.join_code}", data={"label": label},
+                                   files={"file": ("photo.jpg", photo.getvalue(), "image/jpeg")})
+                assert sent.status_code == 200, sent.text
+        projector = browser.new_page(viewport={"width": 1280, "height": 800})
+        projector.goto(room.projector_url)
+        projector.wait_for_selector("body[data-ready='yes']", timeout=20_000)
+        assert projector.locator("#accuracy").inner_text().endswith(" right on 2 photos")
+        alts = sorted(projector.locator("#wall .card img").nth(i).get_attribute("alt") for i in range(2))
+        assert [alt.split(",")[0].split(" ")[0] for alt in alts] == ["photo", "photo"]
+        assert sorted(alt.split(", ")[1] for alt in alts) == ["meant as keys", "meant as mug"]
+        projector.close()

@@ -7,6 +7,7 @@ if (fromAddress) { sessionStorage.setItem("dlkit-instructor-key", fromAddress); 
 const key = sessionStorage.getItem("dlkit-instructor-key") || "";
 const withKey = (path) => path + (path.includes("?") ? "&" : "?") + "key=" + encodeURIComponent(key);
 let classes = [], testAccuracy = null;
+let thing = "drawing";  // what a student sends: a drawing, or in a photo classroom a photo
 const percent = (x) => (100 * x).toFixed(1) + " %";
 const share = (x) => x == null ? "–" : percent(x);
 const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
@@ -20,7 +21,7 @@ function button(text, label, path) {
 function card(d) {
   const box = document.createElement("div");
   box.className = "card" + (d.correct ? "" : " wrong"); box.dataset.id = d.id; box.dataset.device = d.device;
-  const img = document.createElement("img"); img.src = withKey("api/pictures/" + d.id + ".png"); img.alt = "drawing " + d.id + ", meant as " + d.label;
+  const img = document.createElement("img"); img.src = withKey("api/pictures/" + d.id + ".png"); img.alt = thing + " " + d.id + ", meant as " + d.label;
   const what = document.createElement("div"); what.className = "what";
   what.textContent = (d.correct ? "✓ " : "✗ ") + "meant " + d.label + " · model " + d.answer + " (" + percent(d.confidence) + ")";
   const device = "device " + d.device.slice(0, 6);
@@ -98,7 +99,7 @@ function showSummary(stats, mistakes, byPointer, devices) {
   showDevices(devices, stats.accuracy);
   const accuracy = $("accuracy");
   accuracy.dataset.count = stats.count;
-  accuracy.textContent = stats.count ? percent(stats.accuracy) + " right on " + stats.count + " drawing" + (stats.count === 1 ? "" : "s") : "no drawings yet";
+  accuracy.textContent = stats.count ? percent(stats.accuracy) + " right on " + plural(stats.count, thing) : "no " + thing + "s yet";
   const table = document.createElement("table");
   const head = table.insertRow(); head.append(document.createElement("th"));
   for (const c of classes) { const th = document.createElement("th"); th.textContent = c; head.append(th); }
@@ -119,7 +120,7 @@ function showSummary(stats, mistakes, byPointer, devices) {
 }
 
 function showWall(w) {
-  classes = w.classes; testAccuracy = w.test_accuracy;
+  classes = w.classes; testAccuracy = w.test_accuracy; thing = w.input_kind === "photo" ? "photo" : "drawing";
   $("title").textContent = w.model; document.title = "dlkit classroom: " + w.model;
   $("code").textContent = w.join_code; $("url").textContent = w.student_url.split("?")[0];
   $("qr").src = withKey("api/qr.svg");
@@ -145,20 +146,20 @@ async function showLearning() {
   const s = await response.json();
   $("learn").disabled = s.running;
   const last = s.retrains[s.retrains.length - 1];
-  $("learn-status").textContent = s.running ? "Retraining on the class's drawings… the wall stays live."
+  $("learn-status").textContent = s.running ? "Retraining on the class's " + thing + "s… the wall stays live."
     : s.error ? "Could not retrain: " + s.error
     : last ? "Answering the class with " + (s.active ? "retrain " + s.active : "the first model") + "." : "";
   $("learned").hidden = !last;
   if (!last) return;
   const split = last.split;
-  $("before-after-caption").textContent = "Retrain " + last.id + ": learned from " + plural(split.train_drawings, "drawing") +
+  $("before-after-caption").textContent = "Retrain " + last.id + ": learned from " + plural(split.train_drawings, thing) +
     " of " + plural(split.train_devices.length, "device") + " in " + last.seconds.toFixed(0) + " s" +
     (last.trained ? " (trained: " + last.trained + ")" : "");
-  const rows = [["students held out (" + plural(split.held_out_drawings, "drawing") + " from " +
+  const rows = [["students held out (" + plural(split.held_out_drawings, thing) + " from " +
                  plural(split.held_out_devices.length, "device") + " it never saw)", "held_out"]];
   const groups = last.held_out_by_pointer || [];
   if (groups.length > 1 || (groups.length === 1 && groups[0].pointer !== "")) {
-    for (const g of groups) rows.push(["… of them drawn with " + (POINTER_NAMES[g.pointer] || g.pointer) + " (" + plural(g.count, "drawing") + ")", g]);
+    for (const g of groups) rows.push(["… of them drawn with " + (POINTER_NAMES[g.pointer] || g.pointer) + " (" + plural(g.count, thing) + ")", g]);
   }
   if (last.before.test != null) rows.push(["the test set (MNIST digits)", "test"]);
   const body = $("before-after").tBodies[0]; body.textContent = "";

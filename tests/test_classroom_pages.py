@@ -7,6 +7,7 @@ and the instructor key leaves the projector's address bar."""
 from __future__ import annotations
 
 import pytest
+from deploy_models import require_deploy
 from test_service_page import draw
 
 # The tests wait on selectors, not wait_for_function: Playwright evaluates those predicates with
@@ -129,6 +130,7 @@ def test_a_student_without_the_code_is_asked_for_it_and_a_wrong_one_is_refused(b
 def test_a_photo_classroom_projector_speaks_of_photos(browser, tmp_path):
     """In a classroom of photos the projector says photos where a digit classroom says drawings: the
     class's count, and each picture's description on the wall."""
+    require_deploy()
     import io
 
     import httpx

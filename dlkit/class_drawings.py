@@ -110,7 +110,7 @@ def _load(folder: Path, source: str) -> ClassDrawings:
     listed = _manifest(folder / MANIFEST)
     unlisted = sum(file not in listed for file in files)
     devices = np.array([listed.get(file, {}).get("device") or f"file:{file}" for file in files])
-    pointers = np.array([listed.get(file, {}).get("pointer", "") for file in files])
+    pointers = np.array([listed.get(file, {}).get("pointer") or "" for file in files])
     if unlisted:
         source += (f"; {unlisted} of them not in {MANIFEST}, each counted as a device of its own"
                    if listed else f"; no {MANIFEST}: each drawing counts as a device of its own")
@@ -122,7 +122,7 @@ def _manifest(path: Path) -> dict[str, dict[str, str]]:
     """The export's ``drawings.csv`` as {picture's path in the export: its row}; {} without one."""
     if not path.is_file():
         return {}
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # a spreadsheet may add a BOM
         rows = list(csv.DictReader(handle))
     if rows and not {"file", "device"} <= set(rows[0]):
         raise DlkitError(f"{path} is not a classroom export's list of drawings (it needs the columns "

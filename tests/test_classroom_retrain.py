@@ -392,6 +392,13 @@ def test_an_export_says_each_drawings_device_and_pointer_so_a_lab_can_hold_out_w
     added = load_class_drawings(tmp_path / "export", stand_in_model="unused")
     assert len(added.digits) == 31 and "file:7/mine.png" in set(added.devices)
     assert "1 of them not in drawings.csv" in added.source
+    # saved again from a spreadsheet: a byte-order mark, Windows line ends, the pointer column gone
+    kept = [f"{row['file']},{row['label']},{row['device']}" for row in rows]
+    (tmp_path / "export" / "drawings.csv").write_bytes(
+        ("\ufefffile,label,device\r\n" + "\r\n".join(kept) + "\r\n").encode("utf-8"))
+    edited = load_class_drawings(tmp_path / "export", stand_in_model="unused")
+    assert sorted(set(edited.devices) - {"file:7/mine.png"}) == sorted(device_of.values())
+    assert set(edited.pointers) == {""}
     (tmp_path / "export" / "drawings.csv").unlink()
     older = load_class_drawings(tmp_path / "export", stand_in_model="unused")
     assert len(set(older.devices)) == 31 and "no drawings.csv" in older.source
